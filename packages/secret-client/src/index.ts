@@ -1,0 +1,30 @@
+export type {
+  SecretClientErrorCode,
+  SecretClientErrorOptions,
+} from './errors.js'
+export { isSecretClientError, SecretClientError } from './errors.js'
+export type {
+  EvictEvent,
+  RefreshErrorEvent,
+  RefreshEvent,
+  SecretCacheClientEvents,
+  StaleEvent,
+} from './events.js'
+export type {
+  AccessKeyCredentials,
+  CredentialProvider,
+  RegionConfig,
+  RetryOptions,
+  SecretCacheClientOptions,
+} from './options.js'
+export { SecretInfo } from './secret-info.js'
+export type {
+  DatabaseCredentials,
+  FetchSecretRequest,
+  GetSecretOptions,
+  Logger,
+  SecretDataType,
+  SecretFetcher,
+  SecretRecord,
+  VersionStage,
+} from './types.js'

@@ -1,0 +1,141 @@
+import type { Logger, SecretFetcher, VersionStage } from './types.js'
+
+/** Static access key credentials. */
+export interface AccessKeyCredentials {
+  accessKeyId: string
+  accessKeySecret: string
+  /** STS token, for temporary credentials. */
+  securityToken?: string
+}
+
+/**
+ * Anything with `getCredential()` like an `@alicloud/credentials` `Credential` (structural, so
+ * any copy of that package fits).
+ */
+export interface CredentialProvider {
+  getCredential(): Promise<{
+    accessKeyId?: string
+    accessKeySecret?: string
+    securityToken?: string
+  }>
+}
+
+/** One KMS region (or dedicated instance gateway) to read secrets from. */
+export interface RegionConfig {
+  /** Region id, e.g. `cn-hangzhou`. */
+  regionId: string
+  /**
+   * Host (`kms.cn-hangzhou.aliyuncs.com`, `kst-xxx.cryptoservice.kms.aliyuncs.com`) or full URL
+   * (`http://127.0.0.1:4000`).
+   * @default `kms.<regionId>.aliyuncs.com` (`kms-vpc.<regionId>.aliyuncs.com` when `vpc` is set)
+   */
+  endpoint?: string
+  /**
+   * Use the VPC endpoint when no `endpoint` is given.
+   * @default false
+   */
+  vpc?: boolean
+  /** PEM CA certificate(s) to trust for this region, e.g. a dedicated KMS instance CA. */
+  ca?: string | readonly string[]
+}
+
+/** Retry policy for transient KMS failures. */
+export interface RetryOptions {
+  /**
+   * Total attempts, the first one included. `1` disables retries.
+   * @default 5
+   */
+  maxAttempts?: number
+  /**
+   * Base of the full-jitter exponential backoff: attempt n waits a random time in
+   * `[0, min(maxDelayMs, baseDelayMs * 2^n)]`.
+   * @default 200
+   */
+  baseDelayMs?: number
+  /**
+   * Cap of a single wait.
+   * @default 10000
+   */
+  maxDelayMs?: number
+}
+
+/** Options of {@link SecretCacheClient}. Resolved once, then frozen. */
+export interface SecretCacheClientOptions {
+  /**
+   * Reads secrets. When set, the KMS options (`regionId`, `endpoint`, `regions`, `credential`,
+   * `ca`) are ignored.
+   * @default a KMS fetcher built from the KMS options
+   */
+  fetcher?: SecretFetcher
+  /**
+   * KMS region id. Required unless `fetcher`, `regions` or `endpoint` is given.
+   */
+  regionId?: string
+  /**
+   * KMS endpoint: a host, or a full URL (`http://127.0.0.1:4000` for a local emulator).
+   * @default `kms.<regionId>.aliyuncs.com`
+   */
+  endpoint?: string
+  /**
+   * Several regions for failover; requests go to the healthiest one. Overrides `regionId` and
+   * `endpoint`.
+   */
+  regions?: readonly RegionConfig[]
+  /**
+   * Credentials: an `@alicloud/credentials` `Credential` or a static access key.
+   * @default `new Credential()` — the official default chain (env, OIDC, config files, ECS role)
+   */
+  credential?: CredentialProvider | AccessKeyCredentials
+  /**
+   * An SDK client of any `@alicloud/kms20160120` generation to send requests with, instead of
+   * the client built from the KMS options.
+   */
+  kmsClient?: unknown
+  /** PEM CA certificate(s) to trust, e.g. a dedicated KMS instance CA (`PrivateKmsCA_kst-*.pem`). */
+  ca?: string | readonly string[]
+  /**
+   * How long a value is fresh. Overridden per secret by `secretTtlMs` and by a `ttl` field
+   * (milliseconds) inside a JSON secret value.
+   * @default 3600000 (1 hour)
+   */
+  ttlMs?: number
+  /** Per-secret TTL in milliseconds, by secret name. */
+  secretTtlMs?: Readonly<Record<string, number>>
+  /**
+   * How long after expiry a cached value may still be served while KMS fails transiently.
+   * `0` disables stale-if-error.
+   * @default 86400000 (24 hours)
+   */
+  maxStaleMs?: number
+  /**
+   * Maximum number of cached entries (secret × stage); least recently used ones are evicted.
+   * @default 1000
+   */
+  maxEntries?: number
+  /**
+   * Stage read when a call names none.
+   * @default 'ACSCurrent'
+   */
+  versionStage?: VersionStage
+  /** Retry policy for transient failures. */
+  retry?: RetryOptions
+  /**
+   * Timeout of one KMS request in milliseconds.
+   * @default 5000
+   */
+  timeoutMs?: number
+  /**
+   * After a `refreshNow` that found no new version, further `refreshNow` calls within this many
+   * milliseconds return that result without calling KMS. The first load never arms it.
+   * @default 5000
+   */
+  minRefreshIntervalMs?: number
+  /**
+   * Fraction of an entry's life after which a hit refreshes it in the background. The exact point
+   * is jittered per entry in `[refreshAheadRatio - 0.1, refreshAheadRatio]`. `1` disables it.
+   * @default 0.8
+   */
+  refreshAheadRatio?: number
+  /** Structured logger; messages never contain secret values. */
+  logger?: Logger
+}
