@@ -1,0 +1,5 @@
+export { freePort } from './free-port.js'
+export { type MariaDbHelper, type MariaDbOptions, mariadb, probeMariaDb } from './mariadb.js'
+export { randomName, randomPassword, runPrefix } from './random-name.js'
+export { describeWithServer, requireServer } from './require-server.js'
+export { type PgServer, probeEmbeddedPostgres, startPostgres } from './start-postgres.js'

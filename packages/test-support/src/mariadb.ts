@@ -1,0 +1,122 @@
+import mysql from 'mysql2/promise'
+import { randomName } from './random-name.js'
+
+/** Where the local MariaDB service listens and how to log in as its administrator. */
+export interface MariaDbOptions {
+  /** @default process.env.MARIADB_HOST ?? '127.0.0.1' */
+  host?: string
+  /** @default Number(process.env.MARIADB_PORT ?? 3306) */
+  port?: number
+  /** @default process.env.MARIADB_USER ?? 'root' */
+  user?: string
+  /** @default process.env.MARIADB_PASSWORD ?? '' */
+  password?: string
+}
+
+/** Helpers bound to one MariaDB server; everything they create is dropped by `cleanup()`. */
+export interface MariaDbHelper {
+  readonly host: string
+  readonly port: number
+  readonly adminUser: string
+  readonly adminPassword: string
+  /** Runs a statement on the shared admin connection (opened on first use). */
+  query(sql: string, values?: unknown[]): Promise<unknown>
+  /** A fresh user name registered for cleanup (every `'name'@host` is dropped). Nothing is created. */
+  uniqueUser(label?: string): string
+  /** Creates an empty database with a unique name, registered for cleanup; resolves its name. */
+  createIsolatedDatabase(label?: string): Promise<string>
+  /** Drops every user and database registered so far and closes the admin connection. */
+  cleanup(): Promise<void>
+}
+
+function resolve(options: MariaDbOptions) {
+  return {
+    host: options.host ?? process.env.MARIADB_HOST ?? '127.0.0.1',
+    port: options.port ?? Number(process.env.MARIADB_PORT ?? 3306),
+    user: options.user ?? process.env.MARIADB_USER ?? 'root',
+    password: options.password ?? process.env.MARIADB_PASSWORD ?? '',
+  }
+}
+
+/**
+ * Resolves when the MariaDB service accepts an admin login, rejects with the reason otherwise.
+ * Pass it to `requireServer` / `describeWithServer`.
+ *
+ * @param options - where the server is; defaults to the local service
+ */
+export async function probeMariaDb(options: MariaDbOptions = {}): Promise<void> {
+  const config = resolve(options)
+  const connection = await mysql.createConnection({ ...config, connectTimeout: 3000 })
+  connection.on('error', () => {})
+  try {
+    await connection.query('SELECT 1')
+  } finally {
+    await connection.end().catch(() => connection.destroy())
+  }
+}
+
+/**
+ * Helpers for tests against the local MariaDB service (127.0.0.1:3306, root, no password by
+ * default). Names carry the per-run prefix of `randomName`, so parallel test files never collide.
+ *
+ * @param options - where the server is; defaults to the local service
+ */
+export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
+  const config = resolve(options)
+  const users = new Set<string>()
+  const databases = new Set<string>()
+  let admin: Promise<mysql.Connection> | undefined
+
+  const connect = (): Promise<mysql.Connection> => {
+    admin ??= mysql.createConnection({ ...config, connectTimeout: 5000 }).then((connection) => {
+      // Without a listener a server-side disconnect would crash the test process.
+      connection.on('error', () => {})
+      return connection
+    })
+    return admin
+  }
+
+  const query = async (sql: string, values?: unknown[]): Promise<unknown> => {
+    const connection = await connect()
+    const [rows] = await connection.query(sql, values)
+    return rows
+  }
+
+  return {
+    host: config.host,
+    port: config.port,
+    adminUser: config.user,
+    adminPassword: config.password,
+    query,
+    uniqueUser(label = 'user') {
+      const name = randomName(label)
+      users.add(name)
+      return name
+    },
+    async createIsolatedDatabase(label = 'db') {
+      const name = randomName(label)
+      databases.add(name)
+      await query(`CREATE DATABASE \`${name}\``)
+      return name
+    },
+    async cleanup() {
+      if (users.size > 0 || databases.size > 0) {
+        // Clones are created by the code under test as `<name>_clone`: drop those too.
+        const names = [...users].flatMap((user) => [user, `${user}_clone`])
+        const rows = (await query('SELECT User, Host FROM mysql.user WHERE User IN (?)', [
+          names,
+        ])) as Array<{ User: string; Host: string }>
+        for (const row of rows) await query('DROP USER IF EXISTS ?@?', [row.User, row.Host])
+        for (const database of databases) await query(`DROP DATABASE IF EXISTS \`${database}\``)
+      }
+      users.clear()
+      databases.clear()
+      const pending = admin
+      admin = undefined
+      if (pending) {
+        const connection = await pending.catch(() => undefined)
+        await connection?.end().catch(() => connection.destroy())
+      }
+    },
+  }
+}
