@@ -1,0 +1,42 @@
+/**
+ * Codes of {@link KmsEmulatorError} raised by the library API itself (not by a KMS operation).
+ *
+ * | code | meaning |
+ * |---|---|
+ * | `INVALID_OPTIONS` | an option of `startKmsEmulator` or of a CLI `--config` file is invalid |
+ * | `STATE_FILE_INVALID` | the `stateFile` exists but cannot be read as emulator state |
+ * | `CLOSED` | the emulator was closed |
+ * | `API_ERROR` | never on a base instance: {@link KmsApiError} carries the KMS code instead |
+ */
+export type KmsEmulatorErrorCode = 'INVALID_OPTIONS' | 'STATE_FILE_INVALID' | 'CLOSED'
+
+/**
+ * Base error of `@org/kms-emulator`. `err instanceof KmsEmulatorError` catches every error the
+ * library throws; {@link KmsApiError} is the subclass for KMS operation failures. Messages never
+ * contain a secret value or a password.
+ */
+export class KmsEmulatorError extends Error {
+  override name = 'KmsEmulatorError'
+  /** A {@link KmsEmulatorErrorCode}, or for a {@link KmsApiError} the KMS error code. */
+  readonly code: string
+
+  constructor(code: KmsEmulatorErrorCode | string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/**
+ * A KMS operation failed the way the real service fails: `code` is the KMS error code (e.g.
+ * `Forbidden.ResourceNotFound`) and `httpStatus` the status the HTTP API answers with.
+ */
+export class KmsApiError extends KmsEmulatorError {
+  override name = 'KmsApiError'
+  /** HTTP status of the error response. */
+  readonly httpStatus: number
+
+  constructor(code: string, httpStatus: number, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.httpStatus = httpStatus
+  }
+}

@@ -1,0 +1,76 @@
+import type { EmulatorAccessKey } from './auth/access-key.js'
+import type { EmulatorClock } from './clock.js'
+import type { DatabaseServerConfig } from './database/database-engine.js'
+import type { EmulatorLogger } from './logger.js'
+import type { DatabaseEngineFactory } from './rotation/engine-registry.js'
+import type { RdsSecretSubType } from './store/secret-record.js'
+
+/**
+ * A secret present from the start (unless the state file already holds one of that name).
+ * Generic secrets take `value`; managed Rds secrets take `rds` (an imported account, not checked
+ * against the database at start-up).
+ */
+export interface InitialSecret {
+  name: string
+  /** Value of a Generic secret (base64 when `dataType` is `binary`). */
+  value?: string
+  /** @default 'text' */
+  dataType?: 'text' | 'binary'
+  /** @default 'v1' */
+  versionId?: string
+  description?: string
+  /** Tag key → value. */
+  tags?: Record<string, string>
+  /** A managed Rds secret. */
+  rds?: {
+    /** A key of `databases`. */
+    instanceId: string
+    /** @default 'SingleUser' */
+    subType?: RdsSecretSubType
+    accountName: string
+    accountPassword: string
+  }
+  /** Enables automatic rotation of an Rds secret, e.g. `'7d'` or `'604800s'`. */
+  rotationInterval?: string
+}
+
+/** Options of `startKmsEmulator`. Everything is optional. */
+export interface KmsEmulatorOptions {
+  /** Interface to bind. Only loopback unless you ask for more. @default '127.0.0.1' */
+  host?: string
+  /** Port to bind; 0 picks a free one. @default 0 */
+  port?: number
+  /** Region the emulator pretends to be (used in ARNs). @default 'cn-hangzhou' */
+  regionId?: string
+  /** Account id used in ARNs. @default '1234567890123456' */
+  accountId?: string
+  /** Accepted credentials. @default one random pair, exposed as `emulator.accessKeyId/accessKeySecret` */
+  accessKeys?: EmulatorAccessKey[]
+  /** Database servers by `DBInstanceId`, for managed Rds secrets. @default {} */
+  databases?: Record<string, DatabaseServerConfig>
+  /** Secrets created at start-up. @default [] */
+  secrets?: InitialSecret[]
+  /** JSON file the secrets are persisted to (atomically, mode 0600) and reloaded from. @default none (in memory) */
+  stateFile?: string
+  /** Clock for secret lifecycle times. @default the system clock */
+  clock?: EmulatorClock
+  /**
+   * Emulator-only: accept rotation intervals below the real 6-hour minimum (down to 1 second).
+   * @default false
+   */
+  allowShortRotationInterval?: boolean
+  /**
+   * Period of the scheduler tick (automatic rotation, deletion windows, rotation-fault windows)
+   * in real milliseconds; 0 disables the timer (call `emulator.tick()` yourself).
+   * @default 1000
+   */
+  schedulerIntervalMs?: number
+  /** Receives info/warn/error events; never secret values. @default silent */
+  logger?: EmulatorLogger
+  /** Builds the engine of a declared database. @default the built-in MySQL/MariaDB/PostgreSQL engines */
+  databaseEngineFactory?: DatabaseEngineFactory
+  /** Audit entries kept in memory (oldest dropped first). @default 10000 */
+  maxAuditEntries?: number
+  /** Randomness for fault `probability` (tests may make it deterministic). @default Math.random */
+  random?: () => number
+}

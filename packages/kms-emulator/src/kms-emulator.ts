@@ -1,0 +1,239 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type ActionCounters, type AuditEntry, AuditLog } from './audit/audit-log.js'
+import type { EmulatorAccessKey } from './auth/access-key.js'
+import { Authenticator } from './auth/authenticator.js'
+import { KmsApiError, KmsEmulatorError } from './errors.js'
+import { FaultInjector } from './faults/fault-injector.js'
+import { ADMIN_PREFIX, handleAdminRequest } from './http/admin-handler.js'
+import { handleApiRequest } from './http/api-request-handler.js'
+import { sendJson } from './http/send-json.js'
+import { TrackedDelays } from './http/tracked-delays.js'
+import { createDatabaseEngine } from './internal/default-engine-factory.js'
+import { initialSecretRecord } from './internal/initial-secret-record.js'
+import { resolveOptions } from './internal/resolve-options.js'
+import type { KmsEmulatorOptions } from './kms-emulator-options.js'
+import type { OperationContext } from './operations/operation-context.js'
+import { OPERATIONS } from './operations/operation-table.js'
+import { EngineRegistry } from './rotation/engine-registry.js'
+import { RdsRotator } from './rotation/rds-rotator.js'
+import { SecretStore } from './store/secret-store.js'
+import { readStateFile } from './store/state-file.js'
+
+/** A running emulator. Call {@link KmsEmulator.close} when done. */
+export interface KmsEmulator {
+  /** `http://HOST:PORT`. */
+  readonly endpoint: string
+  /** Bound address. */
+  readonly host: string
+  /** Bound port. */
+  readonly port: number
+  readonly regionId: string
+  /** The first accepted access key id (the generated one unless `accessKeys` was given). */
+  readonly accessKeyId: string
+  /** Secret of {@link KmsEmulator.accessKeyId}; a local test credential, not a production one. */
+  readonly accessKeySecret: string
+  /** Every accepted credential. */
+  readonly accessKeys: readonly EmulatorAccessKey[]
+  /** Fault injection for API calls and rotations. */
+  readonly faults: FaultInjector
+  /** Recorded API calls, oldest first. */
+  audit(): AuditEntry[]
+  /** Counters of one action, e.g. `counters('GetSecretValue').errors`. */
+  counters(action: string): ActionCounters
+  /** Counters of every action called so far. */
+  allCounters(): Record<string, ActionCounters>
+  /** Forgets audit entries and counters. */
+  resetCounters(): void
+  /** Rotates a managed secret now, bypassing the HTTP API and its hourly limit. */
+  rotateSecret(name: string): Promise<{ versionId: string }>
+  /** Checks that the staged credentials of a managed secret can log in (see `CheckSecretAccount`). */
+  checkSecretAccount(name: string): Promise<Record<string, unknown>>
+  /**
+   * Runs one KMS operation in-process (no HTTP, no signature, no faults, not audited) and
+   * returns its response fields. Throws {@link KmsApiError} like the API would answer.
+   */
+  call(action: string, params?: Record<string, string>): Promise<Record<string, unknown>>
+  /**
+   * Runs the scheduler once: purges secrets whose deletion window passed, completes rotation-fault
+   * windows and performs due automatic rotations. Use with an injected clock.
+   */
+  tick(): Promise<void>
+  /** Stops the server (dropping keep-alive and hung connections), the scheduler and the engines. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a local KMS Secrets Manager (API 2016-01-20) that the official SDK can call unchanged.
+ * Binds 127.0.0.1 on a free port unless `host`/`port` say otherwise.
+ */
+export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
+  const config = resolveOptions(options)
+  const now = () => config.clock.now()
+  const store = new SecretStore(now, config.stateFile)
+  if (config.stateFile) store.load(readStateFile(config.stateFile))
+  const createdAt = now()
+  for (const initial of config.secrets) {
+    const record = initialSecretRecord(
+      initial,
+      createdAt,
+      config.databases,
+      config.allowShortRotationInterval,
+    )
+    if (!store.has(record.name)) store.load([record])
+  }
+  store.persist()
+
+  const faults = new FaultInjector(config.random)
+  const audit = new AuditLog(config.maxAuditEntries)
+  const engines = new EngineRegistry(
+    config.databases,
+    config.databaseEngineFactory ?? createDatabaseEngine,
+  )
+  const rotator = new RdsRotator({ store, engines, faults, now, logger: config.logger })
+  const context: OperationContext = {
+    store,
+    now,
+    regionId: config.regionId,
+    accountId: config.accountId,
+    allowShortRotationInterval: config.allowShortRotationInterval,
+    engines,
+    rotator,
+  }
+  const authenticator = new Authenticator(config.accessKeys)
+  const delays = new TrackedDelays()
+  let closing = false
+
+  let ticking: Promise<void> | undefined
+  const tick = (): Promise<void> => {
+    // Overlapping ticks would rotate the same secret twice.
+    ticking ??= (async () => {
+      try {
+        store.list()
+        await rotator.runDeferred()
+        await rotator.rotateDue()
+      } finally {
+        ticking = undefined
+      }
+    })()
+    return ticking
+  }
+
+  const call = async (action: string, params: Record<string, string> = {}) => {
+    if (closing) throw new KmsEmulatorError('CLOSED', 'The emulator is closed')
+    const operation = Object.hasOwn(OPERATIONS, action) ? OPERATIONS[action] : undefined
+    if (!operation) {
+      throw new KmsApiError('InvalidAction.NotFound', 404, `Unknown action ${action}`)
+    }
+    return operation(params, context)
+  }
+  const rotateSecret = async (name: string) => {
+    if (closing) throw new KmsEmulatorError('CLOSED', 'The emulator is closed')
+    return rotator.rotate(store.getActive(name), { manual: false })
+  }
+  const checkSecretAccount = (name: string) => call('CheckSecretAccount', { SecretName: name })
+
+  let endpoint = ''
+  const server: Server = createServer((req, res) => {
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://emulator')
+    } catch {
+      sendJson(res, 400, { Code: 'InvalidParameter', Message: 'Malformed request URL.' })
+      return
+    }
+    const handled = url.pathname.startsWith(ADMIN_PREFIX)
+      ? handleAdminRequest(req, res, url, {
+          faults,
+          audit,
+          tick,
+          rotateSecret,
+          checkSecretAccount,
+          info: () => ({
+            endpoint,
+            regionId: config.regionId,
+            accessKeyId: config.accessKeys[0]?.accessKeyId,
+          }),
+        })
+      : handleApiRequest(req, res, url, {
+          authenticator,
+          faults,
+          audit,
+          context,
+          delays,
+          logger: config.logger,
+          isClosing: () => closing,
+        })
+    handled.catch(() => {
+      // Handlers answer every error themselves; this only guards against a broken socket.
+      res.destroy()
+    })
+  })
+  server.on('clientError', (_err, socket) => socket.destroy())
+  server.listen(config.port, config.host)
+  try {
+    await once(server, 'listening')
+  } catch (cause) {
+    await engines.close()
+    throw new KmsEmulatorError(
+      'INVALID_OPTIONS',
+      `Cannot listen on ${config.host}:${config.port}`,
+      { cause },
+    )
+  }
+  const address = server.address() as AddressInfo
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  endpoint = `http://${hostForUrl}:${address.port}`
+
+  const timer =
+    config.schedulerIntervalMs > 0
+      ? setInterval(() => {
+          tick().catch((err: unknown) =>
+            config.logger.error?.('scheduler tick failed', {
+              error: err instanceof Error ? err.name : 'unknown',
+            }),
+          )
+        }, config.schedulerIntervalMs)
+      : undefined
+  timer?.unref()
+  config.logger.info?.('kms emulator listening', { endpoint, regionId: config.regionId })
+
+  const firstKey = config.accessKeys[0] as EmulatorAccessKey
+  let closed: Promise<void> | undefined
+  return {
+    endpoint,
+    host: address.address,
+    port: address.port,
+    regionId: config.regionId,
+    accessKeyId: firstKey.accessKeyId,
+    accessKeySecret: firstKey.accessKeySecret,
+    accessKeys: config.accessKeys,
+    faults,
+    audit: () => audit.list(),
+    counters: (action) => audit.countersFor(action),
+    allCounters: () => audit.allCounters(),
+    resetCounters: () => audit.reset(),
+    rotateSecret,
+    checkSecretAccount,
+    call,
+    tick,
+    close() {
+      closed ??= (async () => {
+        closing = true
+        if (timer) clearInterval(timer)
+        // Hung and delayed requests resume, see `closing` and destroy their sockets.
+        faults.releaseHangs()
+        delays.releaseAll()
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeAllConnections()
+        await serverClosed
+        await ticking?.catch(() => undefined)
+        rotator.dispose()
+        await engines.close()
+        config.logger.info?.('kms emulator closed', { endpoint })
+      })()
+      return closed
+    },
+  }
+}
