@@ -1,0 +1,15 @@
+/** One GetSecretValue call as a region's client makes it. */
+export interface GetSecretValueInput {
+  secretName: string
+  versionStage: string
+}
+
+/**
+ * Sends GetSecretValue (with `FetchExtendedConfig=true`) and resolves with the response as the SDK
+ * returned it: a raw PascalCase map, a `{ body }` envelope or an SDK model. Rejects with the SDK's
+ * error untouched. Does not retry.
+ */
+export type GetSecretValueSender = (input: GetSecretValueInput) => Promise<unknown>
+
+/** The KMS API version every generation of the SDK speaks. */
+export const KMS_API_VERSION = '2016-01-20'
