@@ -12,6 +12,7 @@
  * | `KMS_ERROR` | any other KMS error (e.g. `InvalidParameter`) | no |
  * | `INVALID_SECRET_VALUE` | the value is not what the method needs (not JSON, missing field, binary) | no |
  * | `INVALID_CONFIG` | a bad option or environment variable | no |
+ * | `INVALID_ARGUMENT` | a bad argument to a method (empty secret name, unknown event, …) | no |
  * | `ABORTED` | the caller's `AbortSignal` fired | no |
  * | `CLOSED` | the client was closed | no |
  */
@@ -24,6 +25,7 @@ export type SecretClientErrorCode =
   | 'KMS_ERROR'
   | 'INVALID_SECRET_VALUE'
   | 'INVALID_CONFIG'
+  | 'INVALID_ARGUMENT'
   | 'ABORTED'
   | 'CLOSED'
 

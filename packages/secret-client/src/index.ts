@@ -1,3 +1,4 @@
+export { parseDatabaseCredentials } from './database-credentials.js'
 export type {
   SecretClientErrorCode,
   SecretClientErrorOptions,
@@ -17,6 +18,7 @@ export type {
   RetryOptions,
   SecretCacheClientOptions,
 } from './options.js'
+export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
 export type {
   DatabaseCredentials,

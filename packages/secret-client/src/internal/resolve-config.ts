@@ -1,0 +1,103 @@
+import { SecretClientError } from '../errors.js'
+import type { SecretCacheClientOptions } from '../options.js'
+import type { Logger } from '../types.js'
+import type { RetryPolicy } from './backoff.js'
+
+/** Largest delay `setTimeout` honours; longer ones fire at once, so we refuse them. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** The cache options of {@link SecretCacheClientOptions} with defaults applied, validated and frozen. */
+export interface ResolvedConfig {
+  readonly ttlMs: number
+  /** Per-secret TTLs; a Map so a secret named `__proto__` cannot reach the prototype. */
+  readonly secretTtlMs: ReadonlyMap<string, number>
+  readonly maxStaleMs: number
+  readonly maxEntries: number
+  readonly versionStage: string
+  readonly retry: RetryPolicy
+  readonly timeoutMs: number
+  readonly minRefreshIntervalMs: number
+  readonly refreshAheadRatio: number
+  readonly logger: Logger | undefined
+}
+
+function invalid(option: string, expected: string): SecretClientError {
+  // Names the option and what was expected, never the value given (it may be a credential).
+  return new SecretClientError('INVALID_CONFIG', `Invalid option ${option}: expected ${expected}`)
+}
+
+function number(
+  value: unknown,
+  option: string,
+  fallback: number,
+  { min = 0, max = Number.POSITIVE_INFINITY, integer = false, above = false } = {},
+): number {
+  if (value === undefined) return fallback
+  const expected = `${integer ? 'an integer' : 'a number'} ${above ? '>' : '≥'} ${min}${
+    max === Number.POSITIVE_INFINITY ? '' : ` and ≤ ${max}`
+  }`
+  if (typeof value !== 'number' || Number.isNaN(value)) throw invalid(option, expected)
+  if (integer && !Number.isInteger(value)) throw invalid(option, expected)
+  if (above ? value <= min : value < min) throw invalid(option, expected)
+  if (value > max) throw invalid(option, expected)
+  return value
+}
+
+/**
+ * Applies defaults to the cache options and validates them once, so the hot path never
+ * re-checks. Throws {@link SecretClientError} `INVALID_CONFIG` naming the first bad option.
+ */
+export function resolveConfig(options: SecretCacheClientOptions | undefined): ResolvedConfig {
+  if (options === undefined) options = {}
+  if (options === null || typeof options !== 'object') throw invalid('options', 'an object')
+  const { fetcher, logger, versionStage, secretTtlMs, retry } = options
+  if (
+    fetcher !== undefined &&
+    (fetcher === null ||
+      typeof fetcher !== 'object' ||
+      typeof (fetcher as { fetchSecret?: unknown }).fetchSecret !== 'function')
+  ) {
+    throw invalid('fetcher', 'an object with a fetchSecret() method')
+  }
+  if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
+    throw invalid('logger', 'an object with debug/info/warn/error methods')
+  }
+  if (
+    versionStage !== undefined &&
+    (typeof versionStage !== 'string' || versionStage.length === 0 || versionStage.includes('\0'))
+  ) {
+    throw invalid('versionStage', 'a non-empty string')
+  }
+  if (retry !== undefined && (retry === null || typeof retry !== 'object')) {
+    throw invalid('retry', 'an object')
+  }
+  const ttls = new Map<string, number>()
+  if (secretTtlMs !== undefined) {
+    if (secretTtlMs === null || typeof secretTtlMs !== 'object' || Array.isArray(secretTtlMs)) {
+      throw invalid('secretTtlMs', 'an object mapping secret names to milliseconds')
+    }
+    for (const [name, ttl] of Object.entries(secretTtlMs)) {
+      ttls.set(name, number(ttl, `secretTtlMs[${JSON.stringify(name)}]`, 0))
+    }
+  }
+  const policy: RetryPolicy = Object.freeze({
+    maxAttempts: number(retry?.maxAttempts, 'retry.maxAttempts', 5, { min: 1, integer: true }),
+    baseDelayMs: number(retry?.baseDelayMs, 'retry.baseDelayMs', 200, { max: MAX_TIMER_MS }),
+    maxDelayMs: number(retry?.maxDelayMs, 'retry.maxDelayMs', 10_000, { max: MAX_TIMER_MS }),
+  })
+  return Object.freeze({
+    ttlMs: number(options.ttlMs, 'ttlMs', 3_600_000),
+    secretTtlMs: ttls,
+    maxStaleMs: number(options.maxStaleMs, 'maxStaleMs', 86_400_000),
+    maxEntries: number(options.maxEntries, 'maxEntries', 1000, { min: 1, integer: true }),
+    versionStage: versionStage ?? 'ACSCurrent',
+    retry: policy,
+    timeoutMs: number(options.timeoutMs, 'timeoutMs', 5000, { above: true, max: MAX_TIMER_MS }),
+    minRefreshIntervalMs: number(options.minRefreshIntervalMs, 'minRefreshIntervalMs', 5000),
+    refreshAheadRatio: number(options.refreshAheadRatio, 'refreshAheadRatio', 0.8, {
+      above: true,
+      max: 1,
+    }),
+    logger,
+  })
+}
