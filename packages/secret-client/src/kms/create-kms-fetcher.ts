@@ -102,7 +102,9 @@ function builtInRegions(
     })
   }
   if (options.regionId === undefined && options.endpoint === undefined) {
-    throw invalid('one of regionId, endpoint or regions is required to reach KMS')
+    throw invalid(
+      'one of regionId, endpoint or regions is required to reach KMS (from the environment: cache_client_region_id or ALIBABA_CLOUD_REGION_ID)',
+    )
   }
   if (options.regionId !== undefined) assertRegionId(options.regionId, 'regionId')
   // An endpoint alone (a local emulator, a dedicated gateway) needs no region id to be signed.
