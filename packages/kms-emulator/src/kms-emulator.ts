@@ -10,7 +10,7 @@ import { ADMIN_PREFIX, handleAdminRequest } from './http/admin-handler.js'
 import { handleApiRequest } from './http/api-request-handler.js'
 import { sendJson } from './http/send-json.js'
 import { TrackedDelays } from './http/tracked-delays.js'
-import { createDatabaseEngine } from './internal/default-engine-factory.js'
+import { createDatabaseEngine } from './database/create-database-engine.js'
 import { initialSecretRecord } from './internal/initial-secret-record.js'
 import { resolveOptions } from './internal/resolve-options.js'
 import type { KmsEmulatorOptions } from './kms-emulator-options.js'
@@ -20,6 +20,8 @@ import { EngineRegistry } from './rotation/engine-registry.js'
 import { RdsRotator } from './rotation/rds-rotator.js'
 import { SecretStore } from './store/secret-store.js'
 import { readStateFile } from './store/state-file.js'
+
+const MAX_HEADER_BYTES = 256 * 1024
 
 /** A running emulator. Call {@link KmsEmulator.close} when done. */
 export interface KmsEmulator {
@@ -135,7 +137,9 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const checkSecretAccount = (name: string) => call('CheckSecretAccount', { SecretName: name })
 
   let endpoint = ''
-  const server: Server = createServer((req, res) => {
+  // The SDK puts every parameter, including a 30 KB secret value (up to ~90 KB percent-encoded),
+  // in the query string, far beyond Node's default 16 KB header limit.
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://emulator')
@@ -170,7 +174,10 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       res.destroy()
     })
   })
-  server.on('clientError', (_err, socket) => socket.destroy())
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
   server.listen(config.port, config.host)
   try {
     await once(server, 'listening')
