@@ -23,6 +23,12 @@ export interface MariaDbHelper {
   query(sql: string, values?: unknown[]): Promise<unknown>
   /** A fresh user name registered for cleanup (every `'name'@host` is dropped). Nothing is created. */
   uniqueUser(label?: string): string
+  /** A fresh role name registered for cleanup (`DROP ROLE`). Nothing is created. */
+  uniqueRole(label?: string): string
+  /** A fresh database name registered for cleanup, for code under test to create. */
+  uniqueDatabase(label?: string): string
+  /** Registers a database created by other means for cleanup. */
+  registerDatabase(name: string): void
   /** Creates an empty database with a unique name, registered for cleanup; resolves its name. */
   createIsolatedDatabase(label?: string): Promise<string>
   /** Drops every user and database registered so far and closes the admin connection. */
@@ -64,6 +70,7 @@ export async function probeMariaDb(options: MariaDbOptions = {}): Promise<void> 
 export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
   const config = resolve(options)
   const users = new Set<string>()
+  const roles = new Set<string>()
   const databases = new Set<string>()
   let admin: Promise<mysql.Connection> | undefined
 
@@ -93,6 +100,19 @@ export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
       users.add(name)
       return name
     },
+    uniqueRole(label = 'role') {
+      const name = randomName(label)
+      roles.add(name)
+      return name
+    },
+    uniqueDatabase(label = 'db') {
+      const name = randomName(label)
+      databases.add(name)
+      return name
+    },
+    registerDatabase(name) {
+      databases.add(name)
+    },
     async createIsolatedDatabase(label = 'db') {
       const name = randomName(label)
       databases.add(name)
@@ -100,16 +120,19 @@ export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
       return name
     },
     async cleanup() {
-      if (users.size > 0 || databases.size > 0) {
+      if (users.size > 0 || roles.size > 0 || databases.size > 0) {
+        for (const role of roles) await query(`DROP ROLE IF EXISTS \`${role}\``)
         // Clones are created by the code under test as `<name>_clone`: drop those too.
         const names = [...users].flatMap((user) => [user, `${user}_clone`])
-        const rows = (await query('SELECT User, Host FROM mysql.user WHERE User IN (?)', [
-          names,
-        ])) as Array<{ User: string; Host: string }>
+        const rows = (await query(
+          "SELECT User, Host FROM mysql.user WHERE User IN (?) AND Host <> ''",
+          [names.length > 0 ? names : ['']],
+        )) as Array<{ User: string; Host: string }>
         for (const row of rows) await query('DROP USER IF EXISTS ?@?', [row.User, row.Host])
         for (const database of databases) await query(`DROP DATABASE IF EXISTS \`${database}\``)
       }
       users.clear()
+      roles.clear()
       databases.clear()
       const pending = admin
       admin = undefined

