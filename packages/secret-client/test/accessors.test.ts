@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import { parseDatabaseCredentials } from '../src/database-credentials.js'
+import { SecretInfo } from '../src/secret-info.js'
+import type { SecretRecord } from '../src/types.js'
+import { clientWith, record, ScriptFetcher } from './_helpers.js'
+
+function clientFor(records: Record<string, Partial<SecretRecord> & { secretValue: string }>) {
+  const fetcher = new ScriptFetcher((req) => {
+    const r = records[req.secretName]
+    if (r === undefined)
+      throw Object.assign(new Error('nf'), { code: 'Forbidden.ResourceNotFound' })
+    return { ...record(req.secretName, 'v1', r.secretValue), ...r }
+  })
+  return { client: clientWith(fetcher), fetcher }
+}
+
+describe('value accessors', () => {
+  const bytes = Uint8Array.from([0, 1, 2, 250, 255])
+  const { client } = clientFor({
+    text: { secretValue: 'héllo' },
+    bin: { secretValue: Buffer.from(bytes).toString('base64'), secretDataType: 'binary' },
+    badbin: { secretValue: 'not base64!', secretDataType: 'binary' },
+    json: { secretValue: '{"a":{"b":[1,2]}}' },
+    array: { secretValue: '[1,2,3]' },
+  })
+
+  it('getStringValue returns text and refuses binary', async () => {
+    expect(await client.getStringValue('text')).toBe('héllo')
+    await expect(client.getStringValue('bin')).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+      secretName: 'bin',
+    })
+  })
+
+  it('getBinaryValue decodes base64, encodes text as UTF-8, and returns a copy', async () => {
+    const value = await client.getBinaryValue('bin')
+    expect(value).toBeInstanceOf(Uint8Array)
+    expect([...value]).toEqual([...bytes])
+    value[0] = 99
+    expect((await client.getBinaryValue('bin'))[0]).toBe(0)
+    expect(new TextDecoder().decode(await client.getBinaryValue('text'))).toBe('héllo')
+    await expect(client.getBinaryValue('badbin')).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+    })
+  })
+
+  it('getJsonValue parses once, returns a frozen shared value, and refuses non-JSON', async () => {
+    const first = await client.getJsonValue<{ a: { b: number[] } }>('json')
+    expect(first).toEqual({ a: { b: [1, 2] } })
+    expect(await client.getJsonValue('json')).toBe(first)
+    expect(Object.isFrozen(first.a.b)).toBe(true)
+    expect(await client.getJsonValue('array')).toEqual([1, 2, 3])
+    await expect(client.getJsonValue('text')).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+      message: 'secret "text" (version v1) is not JSON',
+    })
+    await expect(client.getJsonValue('bin')).rejects.toMatchObject({ code: 'INVALID_SECRET_VALUE' })
+  })
+
+  it('getSecretInfo exposes the metadata', async () => {
+    const info = await client.getSecretInfo('bin')
+    expect(info).toBeInstanceOf(SecretInfo)
+    expect(info).toMatchObject({ secretName: 'bin', versionId: 'v1', secretDataType: 'binary' })
+  })
+})
+
+describe('getDatabaseCredentials', () => {
+  it('reads Rds/PolarDB/Redis shape with optional Endpoint/Port/DBName', async () => {
+    const { client } = clientFor({
+      rds: {
+        secretValue: JSON.stringify({
+          AccountName: 'app',
+          AccountPassword: 'pw',
+          Endpoint: 'db.internal',
+          Port: '3306',
+          DBName: 'shop',
+        }),
+        versionId: 'v7',
+      },
+      minimal: { secretValue: '{"AccountName":"app","AccountPassword":""}' },
+    })
+    expect({ ...(await client.getDatabaseCredentials('rds')) }).toEqual({
+      username: 'app',
+      password: 'pw',
+      host: 'db.internal',
+      port: 3306,
+      database: 'shop',
+      versionId: 'v7',
+      secretName: 'rds',
+    })
+    expect({ ...(await client.getDatabaseCredentials('minimal')) }).toEqual({
+      username: 'app',
+      password: '',
+      versionId: 'v1',
+      secretName: 'minimal',
+    })
+  })
+
+  it('reads generic username/password JSON with host/port/database', async () => {
+    const { client } = clientFor({
+      generic: {
+        secretValue: JSON.stringify({
+          username: 'u',
+          password: 'p',
+          host: 'h',
+          port: 5432,
+          database: 'd',
+        }),
+      },
+      lower: { secretValue: '{"username":"u","password":"p","dbname":"d2"}' },
+    })
+    expect(await client.getDatabaseCredentials('generic')).toMatchObject({
+      username: 'u',
+      password: 'p',
+      host: 'h',
+      port: 5432,
+      database: 'd',
+    })
+    expect((await client.getDatabaseCredentials('lower')).database).toBe('d2')
+  })
+
+  it('parses once per version (memoized on the entry)', async () => {
+    const { client } = clientFor({
+      rds: { secretValue: '{"AccountName":"a","AccountPassword":"b"}' },
+    })
+    const first = await client.getDatabaseCredentials('rds')
+    expect(await client.getDatabaseCredentials('rds')).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+
+  it.each([
+    ['not json', 'the value is not JSON'],
+    ['[1,2]', 'not a JSON object'],
+    ['"str"', 'not a JSON object'],
+    ['{"AccountPassword":"p"}', 'missing or empty string field AccountName/username'],
+    ['{"AccountName":"","AccountPassword":"p"}', 'field AccountName'],
+    ['{"AccountName":"a"}', 'missing string field AccountPassword/password'],
+    ['{"username":"a","password":5}', 'missing string field password'],
+    ['{"username":"a","password":"p","port":"33a06"}', 'field port is not a port number'],
+    ['{"username":"a","password":"p","Port":70000}', 'field Port is not a port number'],
+    ['{"username":"a","password":"p","host":7}', 'field host is not a non-empty string'],
+    ['{"username":"a","password":"p","DBName":["x"]}', 'field DBName is not a non-empty string'],
+  ])('rejects %s with INVALID_SECRET_VALUE (%s)', async (secretValue, problem) => {
+    const { client } = clientFor({ bad: { secretValue } })
+    const err = await client.getDatabaseCredentials('bad').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'INVALID_SECRET_VALUE', secretName: 'bad' })
+    expect((err as Error).message).toContain(problem)
+    expect((err as Error).message).not.toContain(secretValue)
+    expect((err as Error).cause).toBeUndefined()
+  })
+
+  it('refuses a binary secret', async () => {
+    const { client } = clientFor({ bin: { secretValue: 'AAAA', secretDataType: 'binary' } })
+    await expect(client.getDatabaseCredentials('bin')).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+      message: expect.stringContaining('binary'),
+    })
+  })
+
+  it('parseDatabaseCredentials works on a SecretInfo directly', () => {
+    const info = new SecretInfo(record('x', 'v1', '{"username":"u","password":"p"}'))
+    expect(parseDatabaseCredentials(info)).toMatchObject({ username: 'u', password: 'p' })
+  })
+})
