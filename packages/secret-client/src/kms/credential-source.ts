@@ -94,7 +94,7 @@ export class CredentialSource {
       throw new SecretClientError(
         'INVALID_CONFIG',
         'credential: could not obtain KMS credentials from the credential provider',
-        { cause },
+        { cause: redacted(cause) },
       )
     }
     if (!isNonEmptyString(result?.accessKeyId) || !isNonEmptyString(result.accessKeySecret)) {
@@ -113,6 +113,26 @@ export class CredentialSource {
   toString(): string {
     return 'CredentialSource'
   }
+}
+
+// Field names whose values must never be shown, as JSON (`"AccessKeySecret":"…"`) or `k=v`.
+const SECRET_FIELD =
+  /("?(?:AccessKeySecret|SecurityToken|accessKeySecret|securityToken|access_key_secret|sts_token|BearerToken)"?\s*[:=]\s*)("[^"]*"|[^\s,}&]+)/g
+
+/**
+ * A copy of a credential provider's error with secret-looking fields masked: some
+ * `@alicloud/credentials` providers quote the credential service's response in their messages
+ * (e.g. a credentials-URI answer missing only its token), and that response carries the secret.
+ */
+function redacted(err: unknown): Error {
+  const source = err instanceof Error ? err : new Error(String(err))
+  const copy = new Error(source.message.replace(SECRET_FIELD, '$1"******"'))
+  copy.name = source.name
+  const code = (source as { code?: unknown }).code
+  if (code !== undefined) Object.assign(copy, { code })
+  // The original stack repeats the unmasked message.
+  copy.stack = `${copy.name}: ${copy.message}`
+  return copy
 }
 
 /** The official default chain: env, OIDC, config files, ECS RAM role, credentials URI. */

@@ -51,7 +51,15 @@ describe('createKmsFetcher over the official openapi-client', () => {
       .reply(function (path) {
         const query = queryOf(path)
         seen = { query, headers: this.req.headers }
-        signatureValid = acs3SignatureValid('POST', query, this.req.headers, ACCESS_KEY_SECRET)
+        signatureValid =
+          acs3SignatureValid('POST', query, this.req.headers, ACCESS_KEY_SECRET) &&
+          !acs3SignatureValid('POST', query, this.req.headers, 'another-secret') &&
+          !acs3SignatureValid(
+            'POST',
+            { ...query, VersionStage: 'x' },
+            this.req.headers,
+            ACCESS_KEY_SECRET,
+          )
         return [200, secretBody()]
       })
 
