@@ -11,6 +11,11 @@ export type {
   SecretCacheClientEvents,
   StaleEvent,
 } from './events.js'
+export type { EnvSource } from './from-env.js'
+export { optionsFromEnv } from './from-env.js'
+export type { KmsFetcherOptions } from './kms/create-kms-fetcher.js'
+export { createKmsFetcher } from './kms/create-kms-fetcher.js'
+export type { RegionRoutingOptions } from './kms/region-router.js'
 export type {
   AccessKeyCredentials,
   CredentialProvider,
