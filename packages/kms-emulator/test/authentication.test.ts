@@ -66,7 +66,10 @@ describe('RPC signature v1 (1.x SDK)', () => {
 
   it('a timestamp more than 15 minutes off is IllegalTimestamp (400), either direction', async () => {
     for (const offset of [-16 * 60_000, 16 * 60_000]) {
-      const raw = await signedRequest(emulator, { action: 'ListSecrets', timestamp: isoNow(offset) })
+      const raw = await signedRequest(emulator, {
+        action: 'ListSecrets',
+        timestamp: isoNow(offset),
+      })
       expect(raw.status).toBe(400)
       expect(raw.body.Code).toBe('IllegalTimestamp')
     }
@@ -75,7 +78,10 @@ describe('RPC signature v1 (1.x SDK)', () => {
       timestamp: isoNow(-14 * 60_000),
     })
     expect(withinWindow.status).toBe(200)
-    const malformed = await signedRequest(emulator, { action: 'ListSecrets', timestamp: 'yesterday' })
+    const malformed = await signedRequest(emulator, {
+      action: 'ListSecrets',
+      timestamp: 'yesterday',
+    })
     expect(malformed.body.Code).toBe('IllegalTimestamp')
   })
 
@@ -109,7 +115,10 @@ describe('RPC signature v1 (1.x SDK)', () => {
     expect(wrong.code).toBe('InvalidSecurityToken.MismatchWithAccessKeyError')
     const missing = await sdkError(
       rawCall(
-        sdkClient(emulator, { accessKeyId: stsKey.accessKeyId, accessKeySecret: stsKey.accessKeySecret }),
+        sdkClient(emulator, {
+          accessKeyId: stsKey.accessKeyId,
+          accessKeySecret: stsKey.accessKeySecret,
+        }),
         'ListSecrets',
         {},
       ),

@@ -47,7 +47,9 @@ describe('automatic rotation', () => {
     const created = await current()
     expect(created.AutomaticRotation).toBe('Enabled')
     expect(created.RotationInterval).toBe('21600s')
-    expect(created.NextRotationDate).toBe(new Date(clock.now() + 6 * HOUR).toISOString().replace('.000', ''))
+    expect(created.NextRotationDate).toBe(
+      new Date(clock.now() + 6 * HOUR).toISOString().replace('.000', ''),
+    )
 
     clock.advance(6 * HOUR - 1)
     await emu.tick()
@@ -58,7 +60,9 @@ describe('automatic rotation', () => {
     const rotated = await current()
     expect(rotated.VersionId).not.toBe(created.VersionId)
     expect(rotated.LastRotationDate).toBe(new Date(clock.now()).toISOString().replace('.000', ''))
-    expect(rotated.NextRotationDate).toBe(new Date(clock.now() + 6 * HOUR).toISOString().replace('.000', ''))
+    expect(rotated.NextRotationDate).toBe(
+      new Date(clock.now() + 6 * HOUR).toISOString().replace('.000', ''),
+    )
     expect(engine.accounts.get('app')?.password).toBe(
       JSON.parse(rotated.SecretData as string).AccountPassword,
     )

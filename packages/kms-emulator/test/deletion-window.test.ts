@@ -28,7 +28,9 @@ const get = () => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretN
 describe('scheduled deletion and restore', () => {
   it('defaults to a 30-day window and returns PlannedDeleteTime', async () => {
     const res = await client.deleteSecret(new $Kms.DeleteSecretRequest({ secretName: 'doomed' }))
-    expect(res.plannedDeleteTime).toBe(new Date(clock.now() + 30 * DAY).toISOString().replace('.000', ''))
+    expect(res.plannedDeleteTime).toBe(
+      new Date(clock.now() + 30 * DAY).toISOString().replace('.000', ''),
+    )
   })
 
   it('rejects reads in the window with Rejected.ResourceInDeleteWindow (409), describes and lists it', async () => {

@@ -1,7 +1,7 @@
 import type Kms from '@alicloud/kms20160120'
 import * as $Kms from '@alicloud/kms20160120'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { KmsEmulatorError, type KmsEmulator, startKmsEmulator } from '../src/index.js'
+import { type KmsEmulator, KmsEmulatorError, startKmsEmulator } from '../src/index.js'
 import { rawCall, sdkClient, sdkError } from './helpers/sdk-client.js'
 import { signedRequest } from './helpers/signed-request.js'
 
@@ -23,7 +23,8 @@ afterEach(async () => {
   await emulator.close()
 })
 
-const get = (name = 'a') => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName: name }))
+const get = (name = 'a') =>
+  client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName: name }))
 const list = () => client.listSecrets(new $Kms.ListSecretsRequest({}))
 
 describe('fault injection', () => {
@@ -32,7 +33,10 @@ describe('fault injection', () => {
     await list()
     expect((await sdkError(get())).code).toBe('Rejected.ThrottlingError')
     await list()
-    const second = await signedRequest(emulator, { action: 'GetSecretValue', params: { SecretName: 'a' } })
+    const second = await signedRequest(emulator, {
+      action: 'GetSecretValue',
+      params: { SecretName: 'a' },
+    })
     expect(second.status).toBe(429)
     expect(second.body.Code).toBe('Rejected.Throttling')
     expect((await get()).secretData).toBe('A')
@@ -43,7 +47,12 @@ describe('fault injection', () => {
       errors: 2,
       byCode: { 'Rejected.Throttling': 2, OK: 2 },
     })
-    expect(emulator.counters('ListSecrets')).toEqual({ calls: 2, ok: 2, errors: 0, byCode: { OK: 2 } })
+    expect(emulator.counters('ListSecrets')).toEqual({
+      calls: 2,
+      ok: 2,
+      errors: 0,
+      byCode: { OK: 2 },
+    })
     expect(emulator.faults.list()).toEqual([])
   })
 
@@ -84,7 +93,12 @@ describe('fault injection', () => {
     emulator.faults.inject({ error: 'ServiceUnavailableTemporary', probability: 0.5, times: 2 })
     const outcomes: string[] = []
     for (let i = 0; i < 5; i++) {
-      outcomes.push(await get().then(() => 'ok', (e: { code: string }) => e.code))
+      outcomes.push(
+        await get().then(
+          () => 'ok',
+          (e: { code: string }) => e.code,
+        ),
+      )
     }
     expect(outcomes).toEqual([
       'ok',
@@ -141,9 +155,9 @@ describe('fault injection', () => {
     for (const rule of bad) {
       expect(() => emulator.faults.inject(rule as never)).toThrow(KmsEmulatorError)
     }
-    expect(() => emulator.faults.injectRotation({ mode: 'sideways' as never, windowMs: 1 })).toThrow(
-      /rotation fault mode/,
-    )
+    expect(() =>
+      emulator.faults.injectRotation({ mode: 'sideways' as never, windowMs: 1 }),
+    ).toThrow(/rotation fault mode/)
   })
 
   it('remove() deletes one fault', async () => {
@@ -163,7 +177,11 @@ describe('admin endpoint', () => {
   it('injects and clears faults, serves counters and the audit log', async () => {
     const injected = await admin('faults', {
       method: 'POST',
-      body: JSON.stringify({ action: 'GetSecretValue', error: 'ServiceUnavailableTemporary', times: 1 }),
+      body: JSON.stringify({
+        action: 'GetSecretValue',
+        error: 'ServiceUnavailableTemporary',
+        times: 1,
+      }),
     })
     expect(injected).toEqual({ status: 200, body: { id: expect.any(Number) } })
     expect((await sdkError(get())).code).toBe('ServiceUnavailableTemporaryError')

@@ -107,7 +107,10 @@ describe('managed Rds secrets', () => {
     expect(current.AccountName).toBe('app')
     expect(current.AccountPassword).not.toBe('WRONG')
     expect(engine.accounts.get('app')?.password).toBe(current.AccountPassword)
-    expect(await value('db/app', 'ACSPrevious')).toEqual({ AccountName: 'app', AccountPassword: 'WRONG' })
+    expect(await value('db/app', 'ACSPrevious')).toEqual({
+      AccountName: 'app',
+      AccountPassword: 'WRONG',
+    })
     const after = await rawCall(client, 'CheckSecretAccount', { SecretName: 'db/app' })
     expect(after.Consistent).toBe(true)
     expect(engine.calls).toContain('setPassword app')
@@ -121,7 +124,10 @@ describe('managed Rds secrets', () => {
     expect(engine.calls).toContain('cloneAccount app app_clone')
     expect(engine.accounts.get('app_clone')?.grants).toEqual(engine.accounts.get('app')?.grants)
     // The previously current credentials still log in.
-    expect(await value('db/app', 'ACSPrevious')).toEqual({ AccountName: 'app', AccountPassword: 'app-pw' })
+    expect(await value('db/app', 'ACSPrevious')).toEqual({
+      AccountName: 'app',
+      AccountPassword: 'app-pw',
+    })
     expect(await engine.checkLogin('app', 'app-pw')).toBe(true)
 
     await rotate('db/app')
@@ -177,7 +183,10 @@ describe('managed Rds secrets', () => {
   it('deleting a secret never touches the database account', async () => {
     await createRds('db/app', 'SingleUser', [{ AccountName: 'app', AccountPassword: 'app-pw' }])
     const callsBefore = [...engine.calls]
-    await rawCall(client, 'DeleteSecret', { SecretName: 'db/app', ForceDeleteWithoutRecovery: true })
+    await rawCall(client, 'DeleteSecret', {
+      SecretName: 'db/app',
+      ForceDeleteWithoutRecovery: true,
+    })
     expect(engine.calls).toEqual(callsBefore)
     expect(engine.accounts.get('app')?.password).toBe('app-pw')
   })
@@ -205,7 +214,9 @@ describe('managed Rds secrets', () => {
     const res = await acs3Call(emulator, 'RotateSecret', { SecretName: 'db/app', VersionId: 'r1' })
     expect(res.body.VersionId).toBe('r1')
     expect(res.body.Arn).toBe('acs:kms:cn-hangzhou:1234567890123456:secret/db/app')
-    const again = await sdkError(acs3Call(emulator, 'RotateSecret', { SecretName: 'db/app', VersionId: 'r1' }))
+    const again = await sdkError(
+      acs3Call(emulator, 'RotateSecret', { SecretName: 'db/app', VersionId: 'r1' }),
+    )
     expect(again.code).toBe('Rejected.ResourceExist')
   })
 
@@ -216,6 +227,8 @@ describe('managed Rds secrets', () => {
     expect(current.VersionId).toBe(versionId)
     const check = await emulator.checkSecretAccount('db/app')
     expect(check.Consistent).toBe(true)
-    expect(JSON.stringify(check)).not.toContain(JSON.parse(current.SecretData as string).AccountPassword)
+    expect(JSON.stringify(check)).not.toContain(
+      JSON.parse(current.SecretData as string).AccountPassword,
+    )
   })
 })

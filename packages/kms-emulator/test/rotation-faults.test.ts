@@ -34,8 +34,9 @@ afterEach(async () => {
 })
 
 const secretPassword = async () =>
-  JSON.parse((await rawCall(client, 'GetSecretValue', { SecretName: 'db/app' })).SecretData as string)
-    .AccountPassword as string
+  JSON.parse(
+    (await rawCall(client, 'GetSecretValue', { SecretName: 'db/app' })).SecretData as string,
+  ).AccountPassword as string
 
 describe('rotation faults', () => {
   it('secret-ahead-of-database: KMS serves the new password before the database accepts it', async () => {

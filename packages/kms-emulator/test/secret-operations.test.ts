@@ -52,7 +52,11 @@ describe('secret operations through the official 1.x SDK', () => {
 
   it('PutSecretValue moves ACSCurrent and makes the old version ACSPrevious', async () => {
     const put = await client.putSecretValue(
-      new $Kms.PutSecretValueRequest({ secretName: 'app/api-key', versionId: 'v2', secretData: 'second' }),
+      new $Kms.PutSecretValueRequest({
+        secretName: 'app/api-key',
+        versionId: 'v2',
+        secretData: 'second',
+      }),
     )
     expect(put.versionStages?.versionStage).toEqual(['ACSCurrent'])
     const current = await client.getSecretValue(
@@ -72,12 +76,20 @@ describe('secret operations through the official 1.x SDK', () => {
 
   it('PutSecretValue with an existing VersionId: same value is idempotent, other value conflicts', async () => {
     const same = await client.putSecretValue(
-      new $Kms.PutSecretValueRequest({ secretName: 'app/api-key', versionId: 'v1', secretData: 'first' }),
+      new $Kms.PutSecretValueRequest({
+        secretName: 'app/api-key',
+        versionId: 'v1',
+        secretData: 'first',
+      }),
     )
     expect(same.versionId).toBe('v1')
     const err = await sdkError(
       client.putSecretValue(
-        new $Kms.PutSecretValueRequest({ secretName: 'app/api-key', versionId: 'v1', secretData: 'x' }),
+        new $Kms.PutSecretValueRequest({
+          secretName: 'app/api-key',
+          versionId: 'v1',
+          secretData: 'x',
+        }),
       ),
     )
     expect(err.code).toBe('Rejected.ResourceExistError')
@@ -114,7 +126,9 @@ describe('secret operations through the official 1.x SDK', () => {
     await client.updateSecret(
       new $Kms.UpdateSecretRequest({ secretName: 'app/api-key', description: 'rotated key' }),
     )
-    const res = await client.describeSecret(new $Kms.DescribeSecretRequest({ secretName: 'app/api-key' }))
+    const res = await client.describeSecret(
+      new $Kms.DescribeSecretRequest({ secretName: 'app/api-key' }),
+    )
     expect(res.description).toBe('rotated key')
   })
 
@@ -130,7 +144,9 @@ describe('secret operations through the official 1.x SDK', () => {
     expect(page1.totalCount).toBe(4)
     expect(page1.secretList?.secret?.map((s) => s.secretName)).toEqual(['app/api-key', 'db/a'])
     expect(page1.secretList?.secret?.[0]?.tags?.tag?.[0]?.tagKey).toBe('team')
-    const page2 = await client.listSecrets(new $Kms.ListSecretsRequest({ pageNumber: 2, pageSize: 2 }))
+    const page2 = await client.listSecrets(
+      new $Kms.ListSecretsRequest({ pageNumber: 2, pageSize: 2 }),
+    )
     expect(page2.secretList?.secret?.map((s) => s.secretName)).toEqual(['db/b', 'db/c'])
     const filtered = await rawCall(client, 'ListSecrets', {
       Filters: JSON.stringify([{ Key: 'SecretName', Values: ['db/'] }]),
@@ -157,10 +173,15 @@ describe('secret operations through the official 1.x SDK', () => {
     )
     expect(visible.versionIds?.versionId?.map((v) => v.versionId)).toEqual(['v3', 'v2'])
     const all = await client.listSecretVersionIds(
-      new $Kms.ListSecretVersionIdsRequest({ secretName: 'app/api-key', includeDeprecated: 'true' }),
+      new $Kms.ListSecretVersionIdsRequest({
+        secretName: 'app/api-key',
+        includeDeprecated: 'true',
+      }),
     )
     expect(all.totalCount).toBe(3)
-    expect(all.versionIds?.versionId?.find((v) => v.versionId === 'v1')?.versionStages?.versionStage).toEqual([])
+    expect(
+      all.versionIds?.versionId?.find((v) => v.versionId === 'v1')?.versionStages?.versionStage,
+    ).toEqual([])
   })
 
   it('UpdateSecretVersionStage moves a custom stage and ACSCurrent', async () => {
@@ -230,7 +251,10 @@ describe('secret operations through the official 1.x SDK', () => {
       ],
     })
     await client.untagResource(
-      new $Kms.UntagResourceRequest({ secretName: 'app/api-key', tagKeys: JSON.stringify(['team']) }),
+      new $Kms.UntagResourceRequest({
+        secretName: 'app/api-key',
+        tagKeys: JSON.stringify(['team']),
+      }),
     )
     const after = await rawCall(client, 'ListResourceTags', { SecretName: 'app/api-key' })
     expect(after.Tags).toEqual({ Tag: [{ TagKey: 'env', TagValue: 'prod' }] })

@@ -59,7 +59,9 @@ describe('request validation with the real codes and statuses', () => {
     expect(res.status).toBe(400)
     expect(res.body.Code).toBe('InvalidParameter')
     // Multi-byte characters count as bytes, not characters.
-    const err = await sdkError(create({ secretName: 'too-big-utf8', secretData: 'é'.repeat(15_361) }))
+    const err = await sdkError(
+      create({ secretName: 'too-big-utf8', secretData: 'é'.repeat(15_361) }),
+    )
     expect(err.code).toBe('InvalidParameterError')
   })
 
@@ -94,24 +96,24 @@ describe('request validation with the real codes and statuses', () => {
     })
   })
 
-  it.each([
-    ['bad/name!'],
-    ['acs/reserved'],
-    ['x'.repeat(193)],
-  ])('secret name %s is InvalidParameter', async (secretName) => {
-    const err = await sdkError(create({ secretName }))
-    expect(err.code).toBe('InvalidParameterError')
-  })
+  it.each([['bad/name!'], ['acs/reserved'], ['x'.repeat(193)]])(
+    'secret name %s is InvalidParameter',
+    async (secretName) => {
+      const err = await sdkError(create({ secretName }))
+      expect(err.code).toBe('InvalidParameterError')
+    },
+  )
 
   it('a Generic secret needs a VersionId; bad SecretDataType and bad base64 are rejected', async () => {
-    expect((await sdkError(rawCall(client, 'CreateSecret', { SecretName: 'nv', SecretData: 'x' }))).code).toBe(
-      'MissingParameterError',
-    )
+    expect(
+      (await sdkError(rawCall(client, 'CreateSecret', { SecretName: 'nv', SecretData: 'x' }))).code,
+    ).toBe('MissingParameterError')
     expect((await sdkError(create({ secretName: 'dt', secretDataType: 'xml' }))).code).toBe(
       'InvalidParameterError',
     )
     expect(
-      (await sdkError(create({ secretName: 'b64', secretDataType: 'binary', secretData: '***' }))).code,
+      (await sdkError(create({ secretName: 'b64', secretDataType: 'binary', secretData: '***' })))
+        .code,
     ).toBe('InvalidParameterError')
   })
 

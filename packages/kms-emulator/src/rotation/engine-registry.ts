@@ -12,7 +12,10 @@ export type DatabaseEngineFactory = (config: DatabaseServerConfig) => DatabaseEn
 export class EngineRegistry {
   private readonly engines = new Map<string, DatabaseEngine>()
 
-  constructor(configs: Readonly<Record<string, DatabaseServerConfig>>, factory: DatabaseEngineFactory) {
+  constructor(
+    configs: Readonly<Record<string, DatabaseServerConfig>>,
+    factory: DatabaseEngineFactory,
+  ) {
     for (const [instanceId, config] of Object.entries(configs)) {
       try {
         this.engines.set(instanceId, factory(config))

@@ -1,8 +1,4 @@
-import type {
-  AccountPrivilege,
-  DatabaseEngine,
-  DatabaseServerConfig,
-} from '../../src/index.js'
+import type { AccountPrivilege, DatabaseEngine, DatabaseServerConfig } from '../../src/index.js'
 
 /**
  * An in-memory {@link DatabaseEngine}: a map of account → password and grants, recording every

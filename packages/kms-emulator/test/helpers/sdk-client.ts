@@ -15,7 +15,9 @@ export function sdkClient(emulator: KmsEmulator, credentials: ClientCredentials 
   return new Kms({
     accessKeyId: credentials.accessKeyId ?? emulator.accessKeyId,
     accessKeySecret: credentials.accessKeySecret ?? emulator.accessKeySecret,
-    ...(credentials.securityToken !== undefined ? { securityToken: credentials.securityToken } : {}),
+    ...(credentials.securityToken !== undefined
+      ? { securityToken: credentials.securityToken }
+      : {}),
     protocol: 'HTTP',
     endpoint: `127.0.0.1:${emulator.port}`,
     regionId: emulator.regionId,

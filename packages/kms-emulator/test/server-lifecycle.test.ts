@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { connect } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { AuditLog } from '../src/audit/audit-log.js'
+import { FaultInjector } from '../src/faults/fault-injector.js'
+import { handleAdminRequest } from '../src/http/admin-handler.js'
+import { isLoopback } from '../src/http/is-loopback.js'
+import { KmsEmulatorError, startKmsEmulator } from '../src/index.js'
+import { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+describe('server lifecycle', () => {
+  it('listens on 127.0.0.1 only by default, on a free port', async () => {
+    const emulator = await startKmsEmulator({ schedulerIntervalMs: 0 })
+    try {
+      expect(emulator.host).toBe('127.0.0.1')
+      expect(emulator.port).toBeGreaterThan(0)
+      expect(emulator.endpoint).toBe(`http://127.0.0.1:${emulator.port}`)
+      expect(await canConnect('127.0.0.1', emulator.port)).toBe(true)
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .filter((i) => i && i.family === 'IPv4' && !i.internal)
+        .map((i) => i?.address as string)
+      for (const address of external) {
+        expect(await canConnect(address, emulator.port), address).toBe(false)
+      }
+    } finally {
+      await emulator.close()
+    }
+  })
+
+  it('close() is idempotent, frees the port and closes the database engines', async () => {
+    const engine = new FakeDatabaseEngine()
+    const emulator = await startKmsEmulator({
+      databases: { 'rm-local': { engine: 'mariadb', user: 'root' } },
+      databaseEngineFactory: engine.factory(),
+    })
+    await Promise.all([emulator.close(), emulator.close()])
+    expect(engine.closed).toBe(true)
+    expect(await canConnect('127.0.0.1', emulator.port)).toBe(false)
+    await expect(emulator.call('ListSecrets')).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+
+  it('a keep-alive connection does not keep close() waiting', async () => {
+    const emulator = await startKmsEmulator({ schedulerIntervalMs: 0 })
+    const socket = connect({ host: '127.0.0.1', port: emulator.port })
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write('GET /__emulator/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n')
+    await new Promise((resolve) => socket.once('data', resolve))
+    const ended = new Promise((resolve) => socket.once('close', resolve))
+    await emulator.close()
+    await ended
+  })
+
+  it('rejects invalid options with INVALID_OPTIONS', async () => {
+    const cases = [
+      { port: 70_000 },
+      { host: '' },
+      { regionId: 'Not A Region' },
+      { accessKeys: [] },
+      { accessKeys: [{ accessKeyId: 'a', accessKeySecret: '' }] },
+      { databases: { x: { engine: 'oracle', user: 'sys' } } },
+      { secrets: [{ name: 'bad name!', value: 'x' }] },
+      { secrets: [{ name: 'ok', value: 'x'.repeat(30_721) }] },
+      {
+        secrets: [
+          { name: 'r', rds: { instanceId: 'nope', accountName: 'a', accountPassword: 'b' } },
+        ],
+      },
+      { schedulerIntervalMs: -1 },
+    ]
+    for (const options of cases) {
+      const err = await startKmsEmulator(options as never).catch((e: unknown) => e)
+      expect(err, JSON.stringify(options).slice(0, 80)).toBeInstanceOf(KmsEmulatorError)
+      expect((err as KmsEmulatorError).code).toBe('INVALID_OPTIONS')
+    }
+  })
+
+  it('a port in use fails start-up with INVALID_OPTIONS', async () => {
+    const first = await startKmsEmulator({ schedulerIntervalMs: 0 })
+    try {
+      const err = await startKmsEmulator({ port: first.port }).catch((e: unknown) => e)
+      expect((err as KmsEmulatorError).code).toBe('INVALID_OPTIONS')
+    } finally {
+      await first.close()
+    }
+  })
+})
+
+describe('admin endpoint access', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['10.0.0.5', false],
+    ['::ffff:192.168.1.2', false],
+    ['fe80::1', false],
+    [undefined, false],
+  ])('isLoopback(%s) is %s', (address, expected) => {
+    expect(isLoopback(address)).toBe(expected)
+  })
+
+  it('answers 403 Forbidden.NoPermission to a non-loopback caller', async () => {
+    let status = 0
+    let body = ''
+    const res = {
+      headersSent: false,
+      destroyed: false,
+      writeHead(s: number) {
+        status = s
+        return this
+      },
+      end(text: string) {
+        body = text
+      },
+    } as unknown as ServerResponse
+    const req = {
+      method: 'GET',
+      headers: {},
+      socket: { remoteAddress: '10.1.2.3' },
+    } as unknown as IncomingMessage
+    const faults = new FaultInjector()
+    await handleAdminRequest(req, res, new URL('http://x/__emulator/faults'), {
+      faults,
+      audit: new AuditLog(10),
+      tick: async () => undefined,
+      rotateSecret: async () => ({ versionId: 'x' }),
+      checkSecretAccount: async () => ({}),
+      info: () => ({}),
+    })
+    expect(status).toBe(403)
+    expect(JSON.parse(body).Code).toBe('Forbidden.NoPermission')
+  })
+})
