@@ -15,6 +15,7 @@
  * | `INVALID_ARGUMENT` | a bad argument to a method (empty secret name, unknown event, …) | no |
  * | `ABORTED` | the caller's `AbortSignal` fired | no |
  * | `CLOSED` | the client was closed | no |
+ * | `AUTH_RETRY_EXHAUSTED` | the database kept rejecting the secret's credentials ({@link AuthRetryExhaustedError}) | — |
  */
 export type SecretClientErrorCode =
   | 'SECRET_NOT_FOUND'
@@ -28,6 +29,7 @@ export type SecretClientErrorCode =
   | 'INVALID_ARGUMENT'
   | 'ABORTED'
   | 'CLOSED'
+  | 'AUTH_RETRY_EXHAUSTED'
 
 /** Extra fields of a {@link SecretClientError}. */
 export interface SecretClientErrorOptions {
@@ -56,7 +58,7 @@ const RETRYABLE: ReadonlySet<SecretClientErrorCode> = new Set([
  * on `err.code`. Messages name the secret and the KMS code, never a secret value.
  */
 export class SecretClientError extends Error {
-  override readonly name = 'SecretClientError'
+  override readonly name: string = 'SecretClientError'
   /** Stable, documented code; see {@link SecretClientErrorCode}. */
   readonly code: SecretClientErrorCode
   /** Secret the failed call was about. */

@@ -23,6 +23,15 @@ export type {
   RetryOptions,
   SecretCacheClientOptions,
 } from './options.js'
+export { AuthRetryExhaustedError } from './reconnect/auth-retry-exhausted-error.js'
+export type {
+  AuthFailureInfo,
+  ConnectedWithSecret,
+  ConnectWithSecretOptions,
+  DatabaseSecretSource,
+  RotationRetryOptions,
+} from './reconnect/connect-with-secret.js'
+export { connectWithSecret } from './reconnect/connect-with-secret.js'
 export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
 export type {
