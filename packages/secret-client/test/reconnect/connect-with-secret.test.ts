@@ -1,0 +1,262 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { isSecretClientError, SecretClientError } from '../../src/errors.js'
+import { AuthRetryExhaustedError } from '../../src/reconnect/auth-retry-exhausted-error.js'
+import {
+  type ConnectWithSecretOptions,
+  connectWithSecret,
+} from '../../src/reconnect/connect-with-secret.js'
+import { SecretCacheClient } from '../../src/secret-cache-client.js'
+import type { DatabaseCredentials, FetchSecretRequest, SecretRecord } from '../../src/types.js'
+
+const NAME = 'db/app'
+
+/** A tiny KMS: versions by stage, a fetch counter, and a switch to fail with a code. */
+class FakeKms {
+  readonly stages = new Map<string, SecretRecord>()
+  fetches = 0
+  failWith: string | undefined
+
+  set(stage: string, versionId: string, account: string, password: string): void {
+    this.stages.set(stage, {
+      secretName: NAME,
+      versionId,
+      secretValue: JSON.stringify({ AccountName: account, AccountPassword: password }),
+      versionStages: [stage],
+    })
+  }
+
+  async fetchSecret(request: FetchSecretRequest): Promise<SecretRecord> {
+    this.fetches += 1
+    if (this.failWith) throw Object.assign(new Error('kms'), { code: this.failWith })
+    const found = this.stages.get(request.versionStage)
+    if (!found) throw Object.assign(new Error('kms'), { code: 'Forbidden.ResourceNotFound' })
+    return found
+  }
+}
+
+/** A database that accepts one set of account → password pairs. */
+class FakeDatabase {
+  readonly accepts = new Map<string, string>()
+  attempts: DatabaseCredentials[] = []
+
+  connect = async (creds: DatabaseCredentials): Promise<string> => {
+    this.attempts.push(creds)
+    if (this.accepts.get(creds.username) !== creds.password) {
+      throw Object.assign(new Error('Access denied'), { errno: 1045 })
+    }
+    return `conn:${creds.username}`
+  }
+}
+
+const isAuthFailure = (err: unknown): boolean => (err as { errno?: number }).errno === 1045
+
+let kms: FakeKms
+let db: FakeDatabase
+let client: SecretCacheClient
+
+function options(
+  extra: Partial<ConnectWithSecretOptions<string>> = {},
+): ConnectWithSecretOptions<string> {
+  return { source: client, secretName: NAME, connect: db.connect, isAuthFailure, ...extra }
+}
+
+beforeEach(() => {
+  kms = new FakeKms()
+  db = new FakeDatabase()
+  client = new SecretCacheClient({
+    fetcher: kms,
+    minRefreshIntervalMs: 1_000,
+    retry: { maxAttempts: 1 },
+  })
+})
+
+afterEach(async () => {
+  await client.close()
+  vi.useRealTimers()
+})
+
+describe('connectWithSecret', () => {
+  it('connects with the current credentials without refreshing', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    db.accepts.set('app', 'pw1')
+    const { connection, credentials } = await connectWithSecret(options())
+    expect(connection).toBe('conn:app')
+    expect(credentials.versionId).toBe('v1')
+    expect(kms.fetches).toBe(1)
+  })
+
+  it('picks up a rotated version (and a new username) at once after an auth failure', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    await client.getSecretInfo(NAME)
+    // Dual-account rotation: the clone account became current; the old password is gone.
+    kms.set('ACSCurrent', 'v2', 'app_clone', 'pw2')
+    db.accepts.set('app_clone', 'pw2')
+    const sleeps: number[] = []
+    const { connection, credentials } = await connectWithSecret(
+      options({ timers: recordingTimers(sleeps) }),
+    )
+    expect(connection).toBe('conn:app_clone')
+    expect(credentials.versionId).toBe('v2')
+    expect(db.attempts.map((c) => c.username)).toEqual(['app', 'app_clone'])
+    expect(sleeps).toEqual([])
+  })
+
+  it('falls back on ACSPrevious once when the secret is ahead of the database', async () => {
+    kms.set('ACSCurrent', 'v2', 'app', 'new')
+    kms.set('ACSPrevious', 'v1', 'app', 'old')
+    db.accepts.set('app', 'old')
+    const { credentials } = await connectWithSecret(options())
+    expect(credentials.versionId).toBe('v1')
+    expect(db.attempts.map((c) => c.versionId)).toEqual(['v2', 'v1'])
+  })
+
+  it('retries with backoff until the database catches up with the secret', async () => {
+    vi.useFakeTimers()
+    kms.set('ACSCurrent', 'v2', 'app', 'new')
+    db.accepts.set('app', 'old') // database still on the old password, no ACSPrevious stage
+    const pending = connectWithSecret(options({ random: () => 1 }))
+    await vi.advanceTimersByTimeAsync(250)
+    expect(db.attempts.length).toBeGreaterThanOrEqual(2)
+    db.accepts.set('app', 'new') // rotation lands on the database
+    await vi.advanceTimersByTimeAsync(5_000)
+    const { credentials } = await pending
+    expect(credentials.versionId).toBe('v2')
+  })
+
+  it('throws AuthRetryExhaustedError within the budget, with the driver error as cause', async () => {
+    vi.useFakeTimers()
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    const pending = connectWithSecret(
+      options({
+        retry: { maxAttempts: 50, maxTimeMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 },
+      }),
+    )
+    const outcome = pending.catch((err: unknown) => err)
+    await vi.advanceTimersByTimeAsync(20_000)
+    const err = await outcome
+    expect(err).toBeInstanceOf(AuthRetryExhaustedError)
+    expect(isSecretClientError(err, 'AUTH_RETRY_EXHAUSTED')).toBe(true)
+    const exhausted = err as AuthRetryExhaustedError
+    expect((exhausted.cause as { errno: number }).errno).toBe(1045)
+    expect(exhausted.elapsedMs).toBeLessThanOrEqual(10_000)
+    // The refresh rate limit bounds KMS calls to about one per minRefreshIntervalMs (1 s) plus
+    // the ACSPrevious probe, however many attempts were made.
+    expect(kms.fetches).toBeLessThanOrEqual(1 + 1 + 11)
+    expect(exhausted.attempts).toBeGreaterThan(3)
+  })
+
+  it('stops after maxAttempts', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    const err = await connectWithSecret(
+      options({ retry: { maxAttempts: 2, baseDelayMs: 0 } }),
+    ).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AuthRetryExhaustedError)
+    expect((err as AuthRetryExhaustedError).attempts).toBe(2)
+    expect(db.attempts).toHaveLength(2)
+  })
+
+  it('does not alternate current and previous without backoff when both are rejected', async () => {
+    kms.set('ACSCurrent', 'v2', 'app', 'x')
+    kms.set('ACSPrevious', 'v1', 'app', 'y')
+    const sleeps: number[] = []
+    await connectWithSecret(
+      options({ retry: { maxAttempts: 5, baseDelayMs: 10 }, timers: recordingTimers(sleeps) }),
+    ).catch(() => undefined)
+    // attempts: current, previous, then every further attempt comes after a wait.
+    expect(db.attempts.map((c) => c.versionId)).toEqual(['v2', 'v1', 'v2', 'v2', 'v2'])
+    expect(sleeps).toHaveLength(3)
+  })
+
+  it('rethrows a non-authentication error at once, without refreshing', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw')
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const err = await connectWithSecret(
+      options({
+        connect: async () => {
+          throw refused
+        },
+      }),
+    ).catch((e: unknown) => e)
+    expect(err).toBe(refused)
+    expect(kms.fetches).toBe(1)
+  })
+
+  it('ends with SECRET_NOT_FOUND when the secret disappears', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    await client.getSecretInfo(NAME)
+    kms.stages.clear()
+    const err = await connectWithSecret(options()).catch((e: unknown) => e)
+    expect(isSecretClientError(err, 'SECRET_NOT_FOUND')).toBe(true)
+  })
+
+  it('keeps trying the cached credentials while KMS is unavailable', async () => {
+    vi.useFakeTimers()
+    kms.set('ACSCurrent', 'v1', 'app', 'pw')
+    await client.getSecretInfo(NAME)
+    kms.failWith = 'ServiceUnavailableTemporary'
+    let failures = 2
+    const pending = connectWithSecret(
+      options({
+        connect: async (creds) => {
+          if (failures-- > 0) throw Object.assign(new Error('denied'), { errno: 1045 })
+          return creds.username
+        },
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect((await pending).connection).toBe('app')
+  })
+
+  it('reports each auth failure without a password in the payload', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'CANARY-pw')
+    kms.set('ACSPrevious', 'v0', 'app', 'CANARY-old')
+    db.accepts.set('app', 'CANARY-old')
+    const seen: unknown[] = []
+    await connectWithSecret(
+      options({ onAuthFailure: (info) => seen.push({ ...info, error: String(info.error) }) }),
+    )
+    expect(seen).toEqual([
+      {
+        secretName: NAME,
+        attempt: 1,
+        versionId: 'v1',
+        username: 'app',
+        error: 'Error: Access denied',
+      },
+    ])
+    expect(JSON.stringify(seen)).not.toContain('CANARY')
+  })
+
+  it('aborts during backoff with ABORTED', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    const controller = new AbortController()
+    const pending = connectWithSecret(
+      options({
+        signal: controller.signal,
+        retry: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxTimeMs: 600_000 },
+        random: () => 1,
+      }),
+    )
+    setTimeout(() => controller.abort(), 20)
+    const err = await pending.catch((e: unknown) => e)
+    expect(isSecretClientError(err, 'ABORTED')).toBe(true)
+  })
+
+  it('rejects a bad budget with INVALID_CONFIG', async () => {
+    await expect(connectWithSecret(options({ retry: { maxAttempts: 0 } }))).rejects.toSatisfy(
+      (err: unknown) => err instanceof SecretClientError && err.code === 'INVALID_CONFIG',
+    )
+  })
+})
+
+/** Timers that resolve every wait at once and record its length. */
+function recordingTimers(sleeps: number[]) {
+  return {
+    setTimeout(callback: () => void, ms: number): unknown {
+      sleeps.push(ms)
+      queueMicrotask(callback)
+      return 0
+    },
+    clearTimeout(): void {},
+  }
+}
