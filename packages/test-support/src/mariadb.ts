@@ -15,9 +15,13 @@ export interface MariaDbOptions {
 
 /** Helpers bound to one MariaDB server; everything they create is dropped by `cleanup()`. */
 export interface MariaDbHelper {
+  /** Server host the helper connects to. */
   readonly host: string
+  /** Server port. */
   readonly port: number
+  /** Administrator user of the admin connection. */
   readonly adminUser: string
+  /** Administrator password (empty for the local service). */
   readonly adminPassword: string
   /** Runs a statement on the shared admin connection (opened on first use). */
   query(sql: string, values?: unknown[]): Promise<unknown>

@@ -11,9 +11,13 @@ import { randomName } from './random-name.js'
 
 /** A private PostgreSQL started by `startPostgres()`, reachable only with its admin password. */
 export interface PgServer {
+  /** Always `'127.0.0.1'`: the server listens on loopback TCP only. */
   readonly host: string
+  /** The free port the server was started on. */
   readonly port: number
+  /** Superuser name (`postgres`). */
   readonly adminUser: string
+  /** Random superuser password, valid for this server only. */
   readonly adminPassword: string
   /** The data directory (removed by `stop()`). */
   readonly dataDir: string
