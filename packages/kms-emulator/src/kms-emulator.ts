@@ -208,7 +208,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
 
   const firstKey = config.accessKeys[0] as EmulatorAccessKey
   let closed: Promise<void> | undefined
-  return {
+  const emulator: KmsEmulator = {
     endpoint,
     host: address.address,
     port: address.port,
@@ -243,4 +243,9 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       return closed
     },
   }
+  // Key material stays readable but out of util.inspect and JSON.stringify output.
+  for (const key of ['accessKeySecret', 'accessKeys'] as const) {
+    Object.defineProperty(emulator, key, { enumerable: false })
+  }
+  return emulator
 }

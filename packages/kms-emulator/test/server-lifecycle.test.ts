@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { AuditLog } from '../src/audit/audit-log.js'
 import { FaultInjector } from '../src/faults/fault-injector.js'
@@ -142,5 +143,31 @@ describe('admin endpoint access', () => {
     })
     expect(status).toBe(403)
     expect(JSON.parse(body).Code).toBe('Forbidden.NoPermission')
+  })
+})
+
+describe('key material', () => {
+  it('the access key secret is readable but not in util.inspect or JSON.stringify output', async () => {
+    const emulator = await startKmsEmulator({
+      schedulerIntervalMs: 0,
+      accessKeys: [
+        {
+          accessKeyId: 'LTAI-x',
+          accessKeySecret: 'very-secret-value',
+          securityToken: 'tok-secret',
+        },
+      ],
+    })
+    try {
+      expect(emulator.accessKeySecret).toBe('very-secret-value')
+      expect(emulator.accessKeys[0]?.securityToken).toBe('tok-secret')
+      for (const text of [inspect(emulator, { depth: 5 }), JSON.stringify(emulator)]) {
+        expect(text).toContain('LTAI-x')
+        expect(text).not.toContain('very-secret-value')
+        expect(text).not.toContain('tok-secret')
+      }
+    } finally {
+      await emulator.close()
+    }
   })
 })

@@ -3,17 +3,20 @@ import { invalidParameter, missingParameter } from './api-errors.js'
 /** Request parameters after merging query string and form body. */
 export type RequestParams = Readonly<Record<string, string>>
 
+/** A parameter; an empty string counts as absent. */
 export function optionalString(params: RequestParams, name: string): string | undefined {
   const v = params[name]
   return v === undefined || v === '' ? undefined : v
 }
 
+/** A parameter that must be present (`MissingParameter` otherwise). */
 export function requiredString(params: RequestParams, name: string): string {
   const v = optionalString(params, name)
   if (v === undefined) throw missingParameter(name)
   return v
 }
 
+/** `true`/`false` (any case); anything else is `InvalidParameter`. */
 export function optionalBoolean(params: RequestParams, name: string): boolean | undefined {
   const v = optionalString(params, name)
   if (v === undefined) return undefined
@@ -23,6 +26,7 @@ export function optionalBoolean(params: RequestParams, name: string): boolean | 
   throw invalidParameter(name, 'expected "true" or "false"')
 }
 
+/** An integer within `[min, max]`; anything else is `InvalidParameter`. */
 export function optionalInteger(
   params: RequestParams,
   name: string,

@@ -8,6 +8,7 @@ const TAG_CHARS = /^[\p{L}\p{N} /\\_\-.+=:@]*$/u
 const SECRET_NAME = /^[a-zA-Z0-9/_+=.@-]{1,192}$/
 const VERSION_ID = /^[a-zA-Z0-9._-]{1,64}$/
 
+/** 1–192 characters of `[a-zA-Z0-9/_+=.@-]`, not starting with `acs/`. */
 export function validateSecretName(name: string): void {
   if (!SECRET_NAME.test(name)) {
     throw invalidParameter('SecretName', 'use 1 to 192 letters, digits and the characters /_+=.@-')
@@ -17,6 +18,7 @@ export function validateSecretName(name: string): void {
   }
 }
 
+/** 1–64 characters of `[a-zA-Z0-9._-]`. */
 export function validateVersionId(versionId: string): void {
   if (!VERSION_ID.test(versionId)) {
     throw invalidParameter('VersionId', 'use 1 to 64 letters, digits and the characters ._-')
@@ -33,6 +35,7 @@ export function validateSecretData(data: string, dataType: 'text' | 'binary'): v
   }
 }
 
+/** `SecretDataType`: `text` (default) or `binary`. */
 export function parseDataType(value: string | undefined): 'text' | 'binary' {
   if (value === undefined || value === 'text') return 'text'
   if (value === 'binary') return 'binary'
@@ -75,8 +78,9 @@ export function parseTags(json: unknown, param = 'Tags'): Array<{ key: string; v
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
-/** Documented bounds of a rotation interval. */
+/** Shortest rotation interval the service accepts: 6 hours. */
 export const MIN_ROTATION_SEC = 6 * 3600
+/** Longest rotation interval: 365 days. */
 export const MAX_ROTATION_SEC = 365 * 86_400
 
 /**

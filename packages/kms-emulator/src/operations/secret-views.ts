@@ -2,10 +2,12 @@ import { formatTime } from '../internal/format-time.js'
 import type { SecretRecord } from '../store/secret-record.js'
 import type { OperationContext } from './operation-context.js'
 
+/** The ARN the service reports for a secret. */
 export function secretArn(ctx: OperationContext, name: string): string {
   return `acs:kms:${ctx.regionId}:${ctx.accountId}:secret/${name}`
 }
 
+/** Tags in the response shape `{ Tag: [{ TagKey, TagValue }] }`. */
 export function tagsView(record: SecretRecord): {
   Tag: Array<{ TagKey: string; TagValue: string }>
 } {
@@ -22,6 +24,7 @@ export function extendedConfigJson(record: SecretRecord): string | undefined {
   })
 }
 
+/** `AutomaticRotation` as the service reports it; Generic secrets are `Invalid`. */
 export function automaticRotationView(record: SecretRecord): 'Enabled' | 'Disabled' | 'Invalid' {
   if (record.type === 'Generic') return 'Invalid'
   return record.automaticRotation ? 'Enabled' : 'Disabled'

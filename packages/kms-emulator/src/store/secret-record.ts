@@ -1,5 +1,6 @@
-/** Stage labels the service manages itself. */
+/** Stage of the version clients read by default. */
 export const ACS_CURRENT = 'ACSCurrent'
+/** Stage the service gives the version that was current before the last move. */
 export const ACS_PREVIOUS = 'ACSPrevious'
 
 /** Secret types the emulator implements. */
