@@ -197,6 +197,7 @@ export class RdsRotator {
         })
         const interval = (record.rotationIntervalSec ?? 60) * 1000
         record.nextRotationTime = now() + Math.min(interval, AUTOMATIC_RETRY_MS)
+        store.persist()
       }
     }
   }
