@@ -23,6 +23,8 @@ export interface MariaDbHelper {
   readonly adminUser: string
   /** Administrator password (empty for the local service). */
   readonly adminPassword: string
+  /** The shared admin connection (opened on first use, closed by `cleanup()`). */
+  admin(): Promise<mysql.Connection>
   /** Runs a statement on the shared admin connection (opened on first use). */
   query(sql: string, values?: unknown[]): Promise<unknown>
   /** A fresh user name registered for cleanup (every `'name'@host` is dropped). Nothing is created. */
@@ -98,6 +100,7 @@ export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
     port: config.port,
     adminUser: config.user,
     adminPassword: config.password,
+    admin: connect,
     query,
     uniqueUser(label = 'user') {
       const name = randomName(label)
