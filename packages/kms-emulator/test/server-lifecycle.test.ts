@@ -80,6 +80,11 @@ describe('server lifecycle', () => {
         ],
       },
       { schedulerIntervalMs: -1 },
+      { clock: {} },
+      { random: 0.5 },
+      { databaseEngineFactory: 'mysql' },
+      { allowShortRotationInterval: 'yes' },
+      { secrets: 'none' },
     ]
     for (const options of cases) {
       const err = await startKmsEmulator(options as never).catch((e: unknown) => e)

@@ -95,6 +95,30 @@ export function resolveOptions(options: KmsEmulatorOptions = {}): ResolvedOption
   if (options.stateFile !== undefined && typeof options.stateFile !== 'string') {
     throw invalid('stateFile must be a path')
   }
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+    throw invalid('clock must have a now() method')
+  }
+  if (
+    options.logger !== undefined &&
+    (typeof options.logger !== 'object' || options.logger === null)
+  ) {
+    throw invalid('logger must be an object with optional info/warn/error methods')
+  }
+  if (
+    options.databaseEngineFactory !== undefined &&
+    typeof options.databaseEngineFactory !== 'function'
+  ) {
+    throw invalid('databaseEngineFactory must be a function')
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw invalid('random must be a function')
+  }
+  if (
+    options.allowShortRotationInterval !== undefined &&
+    typeof options.allowShortRotationInterval !== 'boolean'
+  ) {
+    throw invalid('allowShortRotationInterval must be a boolean')
+  }
   return Object.freeze({
     host,
     port,
