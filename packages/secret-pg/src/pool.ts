@@ -1,0 +1,51 @@
+import { SecretClientError } from '@org/secret-client'
+import pg from 'pg'
+import { bindPoolGenerations, Client } from './client.js'
+import { PoolGenerations } from './internal/pool-generations.js'
+import { resolveSettings } from './internal/resolve-settings.js'
+import type { SecretClientConfig, SecretPoolConfig } from './secret-pg-options.js'
+
+/** pg-pool has already removed the failed idle client; the event must not crash the process. */
+const ignore = (): void => {}
+
+/**
+ * pg's `Pool`, whose clients are {@link Client}s: every new connection reads the secret's current
+ * credentials (from the cache, so normally without a KMS call) and gets through a rotation. When
+ * a new connection authenticates with a newer secret version, idle connections of older versions
+ * are closed and busy ones are closed when released (`recycleIdleOnRotation`).
+ *
+ * An idle client the server closes is removed and reported as pg's `'error'` event, which is
+ * handled here so it cannot crash the process; add your own listener to log it.
+ *
+ * @example
+ * ```ts
+ * const pool = new Pool({ secretName: 'prod/app-db', host: 'db.internal', database: 'app' })
+ * const { rows } = await pool.query('SELECT 1 AS one')
+ * await pool.end()
+ * ```
+ */
+export class Pool extends pg.Pool {
+  /**
+   * @param config - pg's `PoolConfig` without `user`/`password`/`Client`, plus `secretName` and
+   *   the other {@link SecretPoolConfig} options.
+   * @throws `SecretClientError` `INVALID_CONFIG` for a missing `secretName`, a `user`,
+   *   `password` or `Client` option, or a malformed secret option.
+   */
+  constructor(config: SecretPoolConfig) {
+    const settings = resolveSettings(config, ['Client'])
+    const recycle = config.recycleIdleOnRotation ?? true
+    if (typeof recycle !== 'boolean') {
+      throw new SecretClientError('INVALID_CONFIG', 'recycleIdleOnRotation must be a boolean')
+    }
+    const generations = new PoolGenerations(settings, recycle)
+    class PooledClient extends Client {
+      constructor(options: SecretClientConfig) {
+        super(options)
+        bindPoolGenerations(this, generations)
+      }
+    }
+    super({ ...config, Client: PooledClient } as unknown as pg.PoolConfig)
+    generations.attach(this)
+    this.on('error', ignore)
+  }
+}
