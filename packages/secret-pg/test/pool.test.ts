@@ -1,0 +1,131 @@
+import { probeEmbeddedPostgres, requireServer } from '@org/test-support'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Pool, type PoolClient, type SecretPoolConfig } from '../src/index.js'
+import { type PgFixture, startPgFixture } from './_pg-fixture.js'
+
+const available = await requireServer('embedded PostgreSQL', probeEmbeddedPostgres)
+
+const pidOf = async (client: PoolClient) =>
+  Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid)
+
+describe.skipIf(!available)('Pool against a real PostgreSQL', () => {
+  let fx: PgFixture
+  beforeAll(async () => {
+    fx = await startPgFixture()
+  })
+  afterAll(async () => {
+    await fx?.close()
+  })
+
+  const poolFor = (
+    secretName: string,
+    database: string,
+    extra: Partial<SecretPoolConfig> = {},
+  ): Pool =>
+    new Pool({
+      secretName,
+      secretClient: fx.newClient(),
+      host: fx.server.host,
+      port: fx.server.port,
+      database,
+      max: 5,
+      ...extra,
+    })
+
+  const alive = async (pid: number) =>
+    (await fx.server.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 1
+
+  it('is a pg.Pool whose clients use the secret', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database)
+    expect(pool).toBeInstanceOf(pg.Pool)
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => pool.query('SELECT current_user AS who')),
+    )
+    expect(results.map((r) => r.rows[0]?.who)).toEqual(Array(8).fill(role))
+    await pool.end()
+  })
+
+  it('after a rotation recycles idle old clients and closes busy ones only after release', async () => {
+    const { secretName, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database)
+    const idleOld = await pool.connect()
+    const busyOld = await pool.connect()
+    const idlePid = await pidOf(idleOld)
+    const busyPid = await pidOf(busyOld)
+
+    await fx.emulator.rotateSecret(secretName)
+    // No idle client: the pool opens a new one, which fails with the cached password and
+    // reconnects with the rotated one.
+    const connectingNew = pool.connect()
+    idleOld.release()
+    const fresh = await connectingNew
+    const freshPid = await pidOf(fresh)
+
+    // The idle old client is closed at once.
+    await expect.poll(() => alive(idlePid)).toBe(false)
+    expect(pool.totalCount).toBe(2)
+    // The busy one is untouched: it still works, inside a transaction too.
+    await busyOld.query('BEGIN')
+    expect((await busyOld.query('SELECT 41 + 1 AS n')).rows).toEqual([{ n: 42 }])
+    await busyOld.query('COMMIT')
+    expect(await alive(busyPid)).toBe(true)
+    // ...and closed when released.
+    busyOld.release()
+    await expect.poll(() => alive(busyPid)).toBe(false)
+    fresh.release()
+    expect(pool.totalCount).toBe(1)
+    expect(pool.idleCount).toBe(1)
+    // The new generation stays.
+    const again = await pool.connect()
+    expect(await pidOf(again)).toBe(freshPid)
+    again.release()
+    await pool.end()
+  })
+
+  it('keeps old idle clients with recycleIdleOnRotation: false', async () => {
+    const { secretName, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database, { recycleIdleOnRotation: false })
+    const idleOld = await pool.connect()
+    const busyOld = await pool.connect()
+    const idlePid = await pidOf(idleOld)
+    await fx.emulator.rotateSecret(secretName)
+    const connectingNew = pool.connect()
+    idleOld.release()
+    const fresh = await connectingNew
+    expect(await alive(idlePid)).toBe(true)
+    busyOld.release()
+    fresh.release()
+    expect(pool.totalCount).toBe(3)
+    await pool.end()
+  })
+
+  it('survives the server terminating idle and busy clients', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database)
+    const errors: Error[] = []
+    const busy = await pool.connect()
+    const idle = await pool.connect()
+    idle.release()
+    // Checked out, without an 'error' listener of the caller's.
+    expect(await fx.terminate(role)).toBe(2)
+    await expect.poll(() => pool.idleCount).toBe(0)
+    await expect(busy.query('SELECT 1')).rejects.toThrow()
+    busy.release(true)
+    pool.on('error', (err) => errors.push(err))
+    // The pool opens fresh connections afterwards.
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    expect(errors).toEqual([])
+    await pool.end()
+  })
+
+  it('pool.end() resolves with every connection closed', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database)
+    await Promise.all(Array.from({ length: 5 }, () => pool.query('SELECT pg_sleep(0.01)')))
+    expect(await fx.sessions(role)).toBeGreaterThan(0)
+    await pool.end()
+    await expect.poll(() => fx.sessions(role)).toBe(0)
+  })
+})
