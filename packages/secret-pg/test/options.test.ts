@@ -78,7 +78,7 @@ describe('options', () => {
       secretName: 's',
       secretClient: { ...source, getDatabaseCredentials: () => Promise.reject(notFound) },
     })
-    const viaCallback = await new Promise((resolve) => other.connect((err) => resolve(err)))
+    const viaCallback = await new Promise((resolve) => other.connect((err: Error) => resolve(err)))
     expect(viaCallback).toBe(notFound)
   })
 

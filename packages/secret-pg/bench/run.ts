@@ -1,0 +1,200 @@
+/**
+ * Raw pg vs @org/secret-pg, side by side in one run against a private embedded PostgreSQL with
+ * scram-sha-256 and a KMS emulator that rotates the account:
+ *
+ * 1. `pool.query('SELECT 1')` throughput (same pool size and concurrency), ratio secret/raw;
+ * 2. warm-cache connect latency (`new Client` + `connect()` + `end()`), ratio of medians;
+ * 3. recovery after a SingleUser rotation: a connect whose cached password was just rotated away
+ *    (auth failure → forced refresh → new connection), p50/p99.
+ *
+ * Rounds alternate between the two drivers so drift (CPU frequency, server caches) hits both.
+ * Run: `pnpm -F @org/secret-pg bench` (BENCH_QUICK=1 for a short run).
+ */
+import { performance } from 'node:perf_hooks'
+import { startKmsEmulator } from '@org/kms-emulator'
+import { SecretCacheClient } from '@org/secret-client'
+import { randomName, randomPassword, startPostgres } from '@org/test-support'
+import pg from 'pg'
+import { Client, Pool } from '../src/index.js'
+
+const quick = process.env.BENCH_QUICK === '1'
+const ROUNDS = quick ? 3 : 7
+const QUERIES_PER_ROUND = quick ? 3_000 : 20_000
+const CONCURRENCY = 16
+const POOL_MAX = 10
+const CONNECTS_PER_ROUND = quick ? 20 : 60
+const RECOVERY_TRIALS = quick ? 10 : 60
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[index] ?? Number.NaN
+}
+const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5)
+const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+async function throughput(pool: pg.Pool, total: number): Promise<number> {
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < total) {
+        next += 1
+        await pool.query('SELECT 1')
+      }
+    }),
+  )
+  return total / ((performance.now() - started) / 1000)
+}
+
+async function connectLatencies(open: () => pg.Client, count: number): Promise<number[]> {
+  const samples: number[] = []
+  for (let i = 0; i < count; i++) {
+    const client = open()
+    const started = performance.now()
+    await client.connect()
+    samples.push(performance.now() - started)
+    await client.end()
+  }
+  return samples
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres()
+  const emulator = await startKmsEmulator({
+    databases: {
+      'rm-bench': {
+        engine: 'postgresql',
+        host: server.host,
+        port: server.port,
+        user: server.adminUser,
+        password: server.adminPassword,
+      },
+    },
+    schedulerIntervalMs: 0,
+  })
+  const secretClient = new SecretCacheClient({
+    endpoint: emulator.endpoint,
+    regionId: emulator.regionId,
+    credential: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret },
+  })
+  try {
+    const role = randomName('bench')
+    const database = randomName('db')
+    const password = randomPassword()
+    await server.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`)
+    await server.query(`CREATE DATABASE ${database} OWNER ${role}`)
+    const secretName = `db/${role}`
+    await emulator.call('CreateSecret', {
+      SecretName: secretName,
+      SecretType: 'Rds',
+      SecretData: JSON.stringify({ Accounts: [{ AccountName: role, AccountPassword: password }] }),
+      ExtendedConfig: JSON.stringify({ DBInstanceId: 'rm-bench', SecretSubType: 'SingleUser' }),
+    })
+    const where = { host: server.host, port: server.port, database }
+    const secretOptions = { ...where, secretName, secretClient }
+    // The raw driver gets the same credentials, read once.
+    const rawCredentials = async () => {
+      const c = await secretClient.getDatabaseCredentials(secretName)
+      return { ...where, user: c.username, password: c.password }
+    }
+
+    // 1. pool.query throughput
+    const raw = new pg.Pool({ ...(await rawCredentials()), max: POOL_MAX })
+    const wrapped = new Pool({ ...secretOptions, max: POOL_MAX })
+    await throughput(raw, 2_000)
+    await throughput(wrapped, 2_000)
+    const rawRates: number[] = []
+    const secretRates: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate which goes first.
+      if (round % 2 === 0) {
+        rawRates.push(await throughput(raw, QUERIES_PER_ROUND))
+        secretRates.push(await throughput(wrapped, QUERIES_PER_ROUND))
+      } else {
+        secretRates.push(await throughput(wrapped, QUERIES_PER_ROUND))
+        rawRates.push(await throughput(raw, QUERIES_PER_ROUND))
+      }
+    }
+    await raw.end()
+    await wrapped.end()
+
+    // 2. warm-cache connect latency
+    const rawConfig = await rawCredentials()
+    const rawConnect: number[] = []
+    const secretConnect: number[] = []
+    await connectLatencies(() => new pg.Client(rawConfig), 5)
+    await connectLatencies(() => new Client(secretOptions), 5)
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? ['raw', 'secret'] : ['secret', 'raw']
+      for (const which of order) {
+        if (which === 'raw') {
+          rawConnect.push(...(await connectLatencies(() => new pg.Client(rawConfig), CONNECTS_PER_ROUND)))
+        } else {
+          secretConnect.push(
+            ...(await connectLatencies(() => new Client(secretOptions), CONNECTS_PER_ROUND)),
+          )
+        }
+      }
+    }
+
+    // 3. recovery after a SingleUser rotation: the cache still holds the rotated-away password.
+    const recovery: number[] = []
+    const callsBefore = emulator.counters('GetSecretValue').calls
+    for (let trial = 0; trial < RECOVERY_TRIALS; trial++) {
+      await secretClient.getDatabaseCredentials(secretName)
+      await emulator.rotateSecret(secretName)
+      const client = new Client(secretOptions)
+      const started = performance.now()
+      await client.connect()
+      recovery.push(performance.now() - started)
+      await client.end()
+    }
+    const extraCalls = emulator.counters('GetSecretValue').calls - callsBefore
+
+    const rawRate = median(rawRates)
+    const secretRate = median(secretRates)
+    const rawP50 = median(rawConnect)
+    const secretP50 = median(secretConnect)
+    const sortedRecovery = [...recovery].sort((a, b) => a - b)
+    const results = {
+      node: process.version,
+      pg: (await import('pg/package.json', { with: { type: 'json' } })).default.version,
+      rounds: ROUNDS,
+      throughput: {
+        concurrency: CONCURRENCY,
+        poolMax: POOL_MAX,
+        queriesPerRound: QUERIES_PER_ROUND,
+        rawOpsPerSec: Math.round(rawRate),
+        secretOpsPerSec: Math.round(secretRate),
+        ratio: Number(fmt(secretRate / rawRate, 3)),
+      },
+      connect: {
+        samplesEach: rawConnect.length,
+        rawP50Ms: Number(fmt(rawP50, 3)),
+        secretP50Ms: Number(fmt(secretP50, 3)),
+        ratio: Number(fmt(secretP50 / rawP50, 3)),
+      },
+      recoveryAfterRotation: {
+        trials: recovery.length,
+        p50Ms: Number(fmt(quantile(sortedRecovery, 0.5))),
+        p99Ms: Number(fmt(quantile(sortedRecovery, 0.99))),
+        maxMs: Number(fmt(sortedRecovery.at(-1) ?? Number.NaN)),
+        getSecretValuePerRecovery: Number(fmt(extraCalls / recovery.length)),
+      },
+    }
+    console.log(JSON.stringify(results, null, 2))
+    console.log(
+      `\n| measure | raw pg | @org/secret-pg | ratio |\n|---|---|---|---|\n` +
+        `| pool.query('SELECT 1') ops/s (median of ${ROUNDS} rounds) | ${results.throughput.rawOpsPerSec} | ${results.throughput.secretOpsPerSec} | ${results.throughput.ratio} |\n` +
+        `| warm-cache connect p50 (ms, ${rawConnect.length} each) | ${results.connect.rawP50Ms} | ${results.connect.secretP50Ms} | ${results.connect.ratio} |\n` +
+        `| recovery after SingleUser rotation (ms, ${recovery.length} trials) | — | p50 ${results.recoveryAfterRotation.p50Ms}, p99 ${results.recoveryAfterRotation.p99Ms} | — |`,
+    )
+  } finally {
+    await secretClient.close()
+    await emulator.close()
+    await server.stop()
+  }
+}
+
+await main()
