@@ -4,6 +4,7 @@ import { SecretClientError } from './errors.js'
 import type { EvictEvent, RefreshEvent, SecretCacheClientEvents } from './events.js'
 import { optionsFromEnv } from './from-env.js'
 import { CacheEntry } from './internal/cache-entry.js'
+import { CoarseClock } from './internal/coarse-clock.js'
 import { entryLifetime, STALE_RETRY_INTERVAL_MS } from './internal/entry-lifetime.js'
 import { Flight } from './internal/flight.js'
 import { parseSecretJson, ttlFromJson } from './internal/parse-secret-json.js'
@@ -104,6 +105,8 @@ export class SecretCacheClient {
   readonly #cache: LRUCache<string, CacheEntry>
   readonly #flights = new Map<string, Flight<CacheEntry>>()
   readonly #events: TypedEmitter<SecretCacheClientEvents>
+  /** Hot-path clock; slow paths read `Date.now()` directly. */
+  readonly #clock = new CoarseClock()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -309,6 +312,7 @@ export class SecretCacheClient {
       })
     }
     this.#events.clear()
+    this.#clock.close()
   }
 
   #checkListener(event: unknown, listener: unknown): void {
@@ -342,7 +346,7 @@ export class SecretCacheClient {
     const key = this.#key(secretName, stage)
     const entry = this.#cache.get(key)
     if (entry === undefined) return undefined
-    const now = Date.now()
+    const now = this.#clock.now()
     if (now < entry.expiresAt) {
       if (now >= entry.refreshAt && !this.#flights.has(key)) {
         this.#startFlight(key, secretName, stage, 'refresh-ahead', true, undefined)
