@@ -191,12 +191,16 @@ class KmsFetcher implements SecretFetcher {
     if (this.#closing.signal.aborted) throw abortError(this.#closing.signal)
     const { secretName, versionStage, signal } = request
     if (typeof secretName !== 'string' || secretName === '') {
-      throw new SecretClientError('KMS_ERROR', 'secretName must be a non-empty string')
+      throw new SecretClientError('INVALID_ARGUMENT', 'secretName must be a non-empty string')
     }
     if (typeof versionStage !== 'string' || versionStage === '') {
-      throw new SecretClientError('KMS_ERROR', `secret "${secretName}": versionStage is empty`, {
-        secretName,
-      })
+      throw new SecretClientError(
+        'INVALID_ARGUMENT',
+        `secret "${secretName}": versionStage is empty`,
+        {
+          secretName,
+        },
+      )
     }
     if (signal?.aborted) throw abortError(signal)
     const plan = this.#router.plan()

@@ -5,8 +5,11 @@ import { cjsDefault } from './cjs-default.js'
 
 /** What the SDK signs with: `@alicloud/openapi-client` calls `getCredential()` once per request. */
 export interface SigningCredential {
+  /** Access key id (sent in the clear as part of the signature). */
   accessKeyId: string
+  /** Access key secret (only used to sign; never logged). */
   accessKeySecret: string
+  /** STS token of temporary credentials. */
   securityToken: string | undefined
 }
 

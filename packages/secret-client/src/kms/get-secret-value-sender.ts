@@ -1,6 +1,8 @@
 /** One GetSecretValue call as a region's client makes it. */
 export interface GetSecretValueInput {
+  /** KMS `SecretName`. */
   secretName: string
+  /** KMS `VersionStage`, e.g. `ACSCurrent`. */
   versionStage: string
 }
 

@@ -281,6 +281,18 @@ describe('createKmsFetcher over the official openapi-client', () => {
     expect(classifyError(later).code).toBe('CLOSED')
   })
 
+  it('rejects an empty secret name or stage with INVALID_ARGUMENT, sending nothing', async () => {
+    const scope = nock(HOST).post('/').query(true).reply(200, secretBody())
+    const f = fetcher()
+    for (const bad of [
+      { secretName: '', versionStage: 'ACSCurrent' },
+      { secretName: 'a', versionStage: '' },
+    ]) {
+      expect(classifyError(await rejection(f.fetchSecret(bad))).code).toBe('INVALID_ARGUMENT')
+    }
+    expect(scope.isDone()).toBe(false)
+  })
+
   it('does not show the access key secret in util.inspect or JSON of the fetcher', () => {
     const f = fetcher()
     expect(inspect(f, { depth: 10, showHidden: true })).not.toContain(ACCESS_KEY_SECRET)
