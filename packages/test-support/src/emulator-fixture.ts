@@ -1,0 +1,270 @@
+import type { FaultInjector, FaultRule, KmsEmulator, RotationFaultRule } from '@org/kms-emulator'
+import type { SecretCacheClient, SecretCacheClientOptions } from '@org/secret-client'
+import pg from 'pg'
+import { type MariaDbHelper, mariadb } from './mariadb.js'
+import { randomName, randomPassword } from './random-name.js'
+import { type PgServer, startPostgres } from './start-postgres.js'
+
+/** Engines the fixture can stand up a rotated account on. */
+export type FixtureEngine = 'mariadb' | 'postgresql'
+
+/** Rotation flavour of an Rds secret. */
+export type FixtureSubType = 'SingleUser' | 'DoubleUsers'
+
+/** Options of {@link startEmulatorFixture}. */
+export interface EmulatorFixtureOptions {
+  /** Which real server holds the account: the local MariaDB, or a private embedded PostgreSQL. */
+  engine: FixtureEngine
+  /**
+   * `minRefreshIntervalMs` of the clients the fixture creates: small, so a test sees several
+   * forced refreshes within a few seconds.
+   * @default 200
+   */
+  minRefreshIntervalMs?: number
+  /**
+   * Scheduler tick of the emulator, in ms: it closes rotation-fault windows, so it bounds how
+   * late a window ends.
+   * @default 50
+   */
+  schedulerIntervalMs?: number
+}
+
+/** One password-authenticated account, its isolated database and the Rds secret managing it. */
+export interface FixtureSecret {
+  /** Name of the Rds secret. */
+  readonly secretName: string
+  /** The account the secret was created for (DoubleUsers rotation adds `<account>_clone`). */
+  readonly account: string
+  /** A database only this account (and its clone) may use. */
+  readonly database: string
+  readonly subType: FixtureSubType
+}
+
+/** A running emulator with real accounts; everything is removed by {@link EmulatorFixture.close}. */
+export interface EmulatorFixture {
+  readonly engine: FixtureEngine
+  readonly emulator: KmsEmulator
+  /** Fault injection of the emulator (API faults and rotation faults). */
+  readonly faults: FaultInjector
+  /** Where the database server listens. */
+  readonly host: string
+  readonly port: number
+  /**
+   * A secret client pointed at the emulator, with a small `minRefreshIntervalMs`. Shared by the
+   * tests of one file; use {@link EmulatorFixture.newClient} for counts that must start cold.
+   */
+  readonly secretClient: SecretCacheClient
+  /**
+   * Creates an account with a random password, an isolated database it owns, and an Rds secret
+   * for it (not audited, so it costs no API call in the counters).
+   * @default subType 'SingleUser'
+   */
+  createSecret(subType?: FixtureSubType): Promise<FixtureSecret>
+  /** A further client pointed at the emulator (closed by `close()`); options override the fixture's. */
+  newClient(options?: SecretCacheClientOptions): Promise<SecretCacheClient>
+  /** Rotates a secret now (in-process: not counted as an API call). */
+  rotate(secretName: string): Promise<{ versionId: string }>
+  /** GetSecretValue calls the emulator answered so far (any result). */
+  getSecretValueCalls(): number
+  /** Adds an API fault (e.g. `{ action: 'GetSecretValue', error: 'ServiceUnavailableTemporary' }`). */
+  injectFault(rule: FaultRule): number
+  /** Adds a rotation fault. */
+  injectRotationFault(rule: RotationFaultRule): number
+  /** Removes every fault. */
+  clearFaults(): void
+  /**
+   * Sets the account's password in the database behind the emulator's back, so the secret is
+   * wrong for good.
+   */
+  breakPassword(account: string): Promise<void>
+  /** Open sessions of `account` (and its clone) on the server, as the admin sees them. */
+  sessionCount(account: string): Promise<number>
+  /**
+   * Makes sure the server accepts `connections` more sessions than the usual test load. MariaDB's
+   * default limit (151) is below a 200-connection storm: its `max_connections` is raised (never
+   * lowered, as parallel test files may rely on it; it resets when the service restarts).
+   * PostgreSQL's is fixed at start-up: a lower limit is an error naming the flag to pass.
+   */
+  ensureConnectionCapacity(connections: number): Promise<void>
+  /** Closes the clients and the emulator, drops every account and database, stops PostgreSQL. */
+  close(): Promise<void>
+}
+
+/** Admin access to the server behind the fixture, one implementation per engine. */
+interface ServerAdmin {
+  host: string
+  port: number
+  databaseConfig: Record<string, unknown>
+  /** A fresh account name and database name, registered for cleanup. */
+  names(label: string): { account: string; database: string }
+  createAccount(account: string, password: string, database: string): Promise<void>
+  setPassword(account: string, password: string): Promise<void>
+  sessionCount(account: string): Promise<number>
+  ensureConnectionCapacity(connections: number): Promise<void>
+  close(): Promise<void>
+}
+
+function mariaAdmin(helper: MariaDbHelper): ServerAdmin {
+  return {
+    host: helper.host,
+    port: helper.port,
+    databaseConfig: {
+      engine: 'mariadb',
+      host: helper.host,
+      port: helper.port,
+      user: helper.adminUser,
+      password: helper.adminPassword,
+    },
+    // Registered before creation, so cleanup() drops them (and `<account>_clone`) on failure too.
+    names: (label) => ({ account: helper.uniqueUser(label), database: helper.uniqueDatabase() }),
+    async createAccount(account, password, database) {
+      await helper.query(`CREATE DATABASE \`${database}\``)
+      await helper.query("CREATE USER ?@'%' IDENTIFIED BY ?", [account, password])
+      await helper.query(`GRANT ALL ON \`${database}\`.* TO ?@'%'`, [account])
+    },
+    async setPassword(account, password) {
+      await helper.query("ALTER USER ?@'%' IDENTIFIED BY ?", [account, password])
+    },
+    async sessionCount(account) {
+      const rows = (await helper.query(
+        'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER IN (?, ?)',
+        [account, `${account}_clone`],
+      )) as Array<{ n: number | string }>
+      return Number(rows[0]?.n ?? 0)
+    },
+    async ensureConnectionCapacity(connections) {
+      await helper.query('SET GLOBAL max_connections = GREATEST(@@GLOBAL.max_connections, ?)', [
+        connections,
+      ])
+    },
+    close: () => helper.cleanup(),
+  }
+}
+
+function pgAdmin(server: PgServer): ServerAdmin {
+  const id = (name: string) => pg.escapeIdentifier(name)
+  return {
+    host: server.host,
+    port: server.port,
+    databaseConfig: {
+      engine: 'postgresql',
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+    },
+    names: (label) => ({ account: randomName(label), database: randomName('db') }),
+    async createAccount(account, password, database) {
+      await server.query(`CREATE ROLE ${id(account)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`)
+      await server.query(`CREATE DATABASE ${id(database)} OWNER ${id(account)}`)
+    },
+    async setPassword(account, password) {
+      await server.query(`ALTER ROLE ${id(account)} PASSWORD ${pg.escapeLiteral(password)}`)
+    },
+    async sessionCount(account) {
+      const rows = await server.query<{ n: string }>(
+        'SELECT COUNT(*) AS n FROM pg_stat_activity WHERE usename = ANY($1)',
+        [[account, `${account}_clone`]],
+      )
+      return Number(rows[0]?.n ?? 0)
+    },
+    async ensureConnectionCapacity(connections) {
+      const rows = await server.query<{ max_connections: string }>('SHOW max_connections')
+      const limit = Number(rows[0]?.max_connections ?? 0)
+      if (limit < connections) {
+        throw new Error(
+          `embedded PostgreSQL allows ${limit} connections, the test needs ${connections}: start it with -c max_connections=${connections}`,
+        )
+      }
+    },
+    // Every role and database lives in the private cluster, which stop() removes.
+    close: () => server.stop(),
+  }
+}
+
+/**
+ * Starts a KMS emulator that manages accounts on a real server (the local MariaDB, or a private
+ * embedded PostgreSQL it starts), plus a {@link SecretCacheClient} pointed at it. Tests create
+ * secrets with {@link EmulatorFixture.createSecret}, rotate them, read the emulator's
+ * GetSecretValue counter and inject faults. Call `close()` in `afterAll`.
+ *
+ * The workspace packages are imported lazily so that importing `@org/test-support` does not load
+ * them (kms-emulator's own tests import this package).
+ */
+export async function startEmulatorFixture(
+  options: EmulatorFixtureOptions,
+): Promise<EmulatorFixture> {
+  const { startKmsEmulator } = await import('@org/kms-emulator')
+  const { SecretCacheClient } = await import('@org/secret-client')
+  const admin =
+    options.engine === 'mariadb' ? mariaAdmin(mariadb()) : pgAdmin(await startPostgres())
+  const clients: SecretCacheClient[] = []
+  let emulator: KmsEmulator
+  try {
+    emulator = await startKmsEmulator({
+      databases: { 'rm-local': admin.databaseConfig as never },
+      schedulerIntervalMs: options.schedulerIntervalMs ?? 50,
+      allowShortRotationInterval: true,
+    })
+  } catch (error) {
+    await admin.close()
+    throw error
+  }
+  const running = emulator
+  const baseOptions: SecretCacheClientOptions = {
+    endpoint: running.endpoint,
+    regionId: running.regionId,
+    credential: { accessKeyId: running.accessKeyId, accessKeySecret: running.accessKeySecret },
+    minRefreshIntervalMs: options.minRefreshIntervalMs ?? 200,
+    timeoutMs: 2000,
+    retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 },
+  }
+  const newClient = async (overrides: SecretCacheClientOptions = {}) => {
+    const client = new SecretCacheClient({ ...baseOptions, ...overrides })
+    clients.push(client)
+    return client
+  }
+  const secretClient = await newClient()
+  let closed: Promise<void> | undefined
+
+  return {
+    engine: options.engine,
+    emulator: running,
+    faults: running.faults,
+    host: admin.host,
+    port: admin.port,
+    secretClient,
+    async createSecret(subType = 'SingleUser') {
+      const { account, database } = admin.names(subType === 'SingleUser' ? 'su' : 'du')
+      const password = randomPassword()
+      await admin.createAccount(account, password, database)
+      const secretName = `db/${account}`
+      await running.call('CreateSecret', {
+        SecretName: secretName,
+        SecretType: 'Rds',
+        SecretData: JSON.stringify({
+          Accounts: [{ AccountName: account, AccountPassword: password }],
+        }),
+        ExtendedConfig: JSON.stringify({ DBInstanceId: 'rm-local', SecretSubType: subType }),
+      })
+      return { secretName, account, database, subType }
+    },
+    newClient,
+    rotate: (secretName) => running.rotateSecret(secretName),
+    getSecretValueCalls: () => running.counters('GetSecretValue').calls,
+    injectFault: (rule) => running.faults.inject(rule),
+    injectRotationFault: (rule) => running.faults.injectRotation(rule),
+    clearFaults: () => running.faults.clear(),
+    breakPassword: (account) => admin.setPassword(account, randomPassword()),
+    sessionCount: (account) => admin.sessionCount(account),
+    ensureConnectionCapacity: (connections) => admin.ensureConnectionCapacity(connections),
+    close() {
+      closed ??= (async () => {
+        await Promise.allSettled(clients.map((client) => client.close()))
+        await running.close()
+        await admin.close()
+      })()
+      return closed
+    },
+  }
+}
