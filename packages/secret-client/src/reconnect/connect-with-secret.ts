@@ -189,10 +189,16 @@ export async function connectWithSecret<T>(
     return (await refreshed()) ?? current
   }
 
-  /** New credentials when a forced refresh finds a version other than the current one. */
+  /** New credentials when the secret has (or a forced refresh finds) a version other than the current one. */
   async function refreshed(): Promise<DatabaseCredentials | undefined> {
     try {
-      const info = await source.refreshNow(secretName, { versionStage, signal })
+      // Another attempt may already have refreshed past the rejected version: no KMS call then.
+      const cached = await source.getDatabaseCredentials(secretName, { versionStage, signal })
+      if (cached.versionId !== current.versionId) {
+        current = cached
+        return current
+      }
+      const info = await sharedRefresh(source, secretName, versionStage, current.versionId, signal)
       if (info.versionId === current.versionId) return undefined
       current = await source.getDatabaseCredentials(secretName, { versionStage, signal })
       return current
@@ -219,6 +225,66 @@ export async function connectWithSecret<T>(
       throw err
     }
   }
+}
+
+/** Forced refreshes in flight, per source, by secret, stage and the version the database rejected. */
+const refreshesInFlight = new WeakMap<
+  DatabaseSecretSource,
+  Map<string, Promise<{ readonly versionId: string }>>
+>()
+
+/**
+ * `source.refreshNow`, shared by the attempts that saw the same version rejected. The client's
+ * `refreshNow` never reuses a request sent before it was called (right in general: that request may
+ * predate a rotation); but a refresh started because this very version was rejected was sent after
+ * the rotation, so joining it is safe, and a storm of failures arriving over a few milliseconds
+ * costs one KMS call instead of two. The shared call takes no caller's signal; each caller stops
+ * waiting when its own fires.
+ */
+function sharedRefresh(
+  source: DatabaseSecretSource,
+  secretName: string,
+  versionStage: VersionStage,
+  rejectedVersionId: string,
+  signal: AbortSignal,
+): Promise<{ readonly versionId: string }> {
+  let pending = refreshesInFlight.get(source)
+  if (pending === undefined) {
+    pending = new Map()
+    refreshesInFlight.set(source, pending)
+  }
+  const bySecret = pending
+  const key = JSON.stringify([secretName, versionStage, rejectedVersionId])
+  let refresh = bySecret.get(key)
+  if (refresh === undefined) {
+    const started = source.refreshNow(secretName, { versionStage })
+    const forget = () => {
+      if (bySecret.get(key) === started) bySecret.delete(key)
+    }
+    started.then(forget, forget)
+    bySecret.set(key, started)
+    refresh = started
+  }
+  if (signal === NEVER) return refresh
+  const shared = refresh
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(aborted(secretName, signal.reason))
+      return
+    }
+    const onAbort = () => reject(aborted(secretName, signal.reason))
+    signal.addEventListener('abort', onAbort, { once: true })
+    shared.then(
+      (info) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(info)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 function aborted(secretName: string, reason: unknown, lastError?: unknown): SecretClientError {

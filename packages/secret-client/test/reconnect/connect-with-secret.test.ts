@@ -101,6 +101,43 @@ describe('connectWithSecret', () => {
     expect(sleeps).toEqual([])
   })
 
+  it('a storm of failures of one version, spread over the refresh, costs one KMS call', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    await client.getSecretInfo(NAME)
+    kms.set('ACSCurrent', 'v2', 'app', 'pw2')
+    db.accepts.set('app', 'pw2')
+    // The refresh stays in flight until released, so failures land before, during and after it.
+    let releaseFetch: () => void = () => {}
+    let refreshes = 0
+    const fetch = kms.fetchSecret.bind(kms)
+    kms.fetchSecret = async (request) => {
+      refreshes += 1
+      await new Promise<void>((resolve) => {
+        releaseFetch = resolve
+      })
+      return fetch(request)
+    }
+    const gates: Array<() => void> = []
+    const connect = async (creds: DatabaseCredentials) => {
+      if (creds.versionId === 'v1') await new Promise<void>((resolve) => gates.push(resolve))
+      return db.connect(creds)
+    }
+    const attempts = Array.from({ length: 30 }, () => connectWithSecret(options({ connect })))
+    await vi.waitFor(() => expect(gates).toHaveLength(30))
+    for (const open of gates.splice(0, 10)) open() // fail before the refresh is sent …
+    await vi.waitFor(() => expect(refreshes).toBe(1))
+    for (const open of gates.splice(0, 10)) open() // … while it is in flight …
+    await new Promise((resolve) => setImmediate(resolve))
+    releaseFetch()
+    await Promise.all(attempts.slice(0, 20))
+    for (const open of gates.splice(0)) open() // … and after it found v2.
+    const results = await Promise.all(attempts)
+    expect(results.map((r) => r.credentials.versionId)).toEqual(Array(30).fill('v2'))
+    // The initial load and one forced refresh.
+    expect(refreshes).toBe(1)
+    expect(kms.fetches).toBe(2)
+  })
+
   it('falls back on ACSPrevious once when the secret is ahead of the database', async () => {
     kms.set('ACSCurrent', 'v2', 'app', 'new')
     kms.set('ACSPrevious', 'v1', 'app', 'old')
