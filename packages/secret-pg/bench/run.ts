@@ -30,7 +30,11 @@ function quantile(sorted: number[], q: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
   return sorted[index] ?? Number.NaN
 }
-const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5)
+const median = (values: number[]) =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
 
 async function throughput(pool: pg.Pool, total: number): Promise<number> {
@@ -129,7 +133,9 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? ['raw', 'secret'] : ['secret', 'raw']
       for (const which of order) {
         if (which === 'raw') {
-          rawConnect.push(...(await connectLatencies(() => new pg.Client(rawConfig), CONNECTS_PER_ROUND)))
+          rawConnect.push(
+            ...(await connectLatencies(() => new pg.Client(rawConfig), CONNECTS_PER_ROUND)),
+          )
         } else {
           secretConnect.push(
             ...(await connectLatencies(() => new Client(secretOptions), CONNECTS_PER_ROUND)),
