@@ -1,3 +1,4 @@
+import { Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { AuthRetryExhaustedError, isSecretClientError } from '@org/secret-client'
 import { probeEmbeddedPostgres, randomPassword, requireServer } from '@org/test-support'
@@ -79,6 +80,34 @@ describe.skipIf(!available)('Client against a real PostgreSQL', () => {
     expect(ends).toBe(0)
     await client.end()
     expect(ends).toBe(1)
+  })
+
+  it('reconnects over a stream factory, and refuses to reuse a single-use stream object', async () => {
+    const { secretName, database } = await fx.createRdsSecret()
+    const secretClient = fx.newClient()
+    await secretClient.getDatabaseCredentials(secretName)
+    await fx.emulator.rotateSecret(secretName)
+    let sockets = 0
+    const viaFactory = clientFor(secretName, database, {
+      secretClient,
+      stream: () => {
+        sockets += 1
+        return new Socket()
+      },
+    })
+    await viaFactory.connect()
+    expect(sockets).toBe(2)
+    await viaFactory.end()
+
+    const other = fx.newClient()
+    await other.getDatabaseCredentials(secretName)
+    await fx.emulator.rotateSecret(secretName)
+    const viaObject = clientFor(secretName, database, {
+      secretClient: other,
+      stream: new Socket() as never,
+    })
+    await expect(viaObject.connect()).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+    await viaObject.end()
   })
 
   it('gives up with AuthRetryExhaustedError when the secret is wrong for good', async () => {

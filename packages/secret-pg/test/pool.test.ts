@@ -84,6 +84,32 @@ describe.skipIf(!available)('Pool against a real PostgreSQL', () => {
     await pool.end()
   })
 
+  it('DoubleUsers: new connections switch to the other account, old idle ones are recycled', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret('DoubleUsers')
+    const secretClient = fx.newClient()
+    const pool = poolFor(secretName, database, { secretClient })
+    const old = await pool.connect()
+    const oldPid = await pidOf(old)
+    expect((await old.query('SELECT current_user AS who')).rows).toEqual([{ who: role }])
+    old.release()
+
+    await fx.emulator.rotateSecret(secretName)
+    // The original account still works after one DoubleUsers rotation, so nothing fails: the
+    // switch happens when the cache learns the new version.
+    await secretClient.refreshNow(secretName)
+    const held = await pool.connect() // the idle old client
+    const connectingNew = pool.connect()
+    held.release()
+    const fresh = await connectingNew
+    expect((await fresh.query('SELECT current_user AS who')).rows).toEqual([
+      { who: `${role}_clone` },
+    ])
+    await expect.poll(() => alive(oldPid)).toBe(false)
+    fresh.release()
+    expect(pool.totalCount).toBe(1)
+    await pool.end()
+  })
+
   it('keeps old idle clients with recycleIdleOnRotation: false', async () => {
     const { secretName, database } = await fx.createRdsSecret()
     const pool = poolFor(secretName, database, { recycleIdleOnRotation: false })
