@@ -13,9 +13,10 @@ const MASK = '******'
 class MaskedDatabaseCredentials implements DatabaseCredentials {
   readonly username: string
   readonly password: string
-  readonly host?: string
-  readonly port?: number
-  readonly database?: string
+  // `declare`: no own property at all when absent (a class field would be an own `undefined`).
+  declare readonly host?: string
+  declare readonly port?: number
+  declare readonly database?: string
   readonly versionId: string
   readonly secretName: string
 

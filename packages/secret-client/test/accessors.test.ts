@@ -88,7 +88,9 @@ describe('getDatabaseCredentials', () => {
       versionId: 'v7',
       secretName: 'rds',
     })
-    expect({ ...(await client.getDatabaseCredentials('minimal')) }).toEqual({
+    const minimal = await client.getDatabaseCredentials('minimal')
+    expect(Object.keys(minimal)).toEqual(['username', 'password', 'versionId', 'secretName'])
+    expect({ ...minimal }).toEqual({
       username: 'app',
       password: '',
       versionId: 'v1',
