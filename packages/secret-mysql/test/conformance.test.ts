@@ -1,0 +1,29 @@
+import {
+  type DriverAdapter,
+  describeWithServer,
+  probeMariaDb,
+  runDriverConformance,
+} from '@org/test-support'
+import { createConnection, createPool } from '../src/promise.js'
+
+const asRows = ([rows]: [unknown, unknown]) => rows as Array<Record<string, unknown>>
+
+const adapter: DriverAdapter = {
+  name: '@org/secret-mysql',
+  engine: 'mariadb',
+  async connect({ secretClient, ...options }) {
+    const connection = await createConnection({ ...options, secretClient })
+    return {
+      query: async (sql) => asRows(await connection.query(sql)),
+      end: () => connection.end(),
+    }
+  },
+  createPool({ secretClient, max, ...options }) {
+    const pool = createPool({ ...options, secretClient, connectionLimit: max })
+    return { query: async (sql) => asRows(await pool.query(sql)), end: () => pool.end() }
+  },
+}
+
+await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'secret-mysql', () =>
+  runDriverConformance(adapter),
+)
