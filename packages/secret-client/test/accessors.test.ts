@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parseDatabaseCredentials } from '../src/database-credentials.js'
 import { SecretInfo } from '../src/secret-info.js'
 import type { SecretRecord } from '../src/types.js'
 import { clientWith, record, ScriptFetcher } from './_helpers.js'
+
+const clients: { close(): Promise<void> }[] = []
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()))
+})
 
 function clientFor(records: Record<string, Partial<SecretRecord> & { secretValue: string }>) {
   const fetcher = new ScriptFetcher((req) => {
@@ -11,7 +16,9 @@ function clientFor(records: Record<string, Partial<SecretRecord> & { secretValue
       throw Object.assign(new Error('nf'), { code: 'Forbidden.ResourceNotFound' })
     return { ...record(req.secretName, 'v1', r.secretValue), ...r }
   })
-  return { client: clientWith(fetcher), fetcher }
+  const client = clientWith(fetcher)
+  clients.push(client)
+  return { client, fetcher }
 }
 
 describe('value accessors', () => {
