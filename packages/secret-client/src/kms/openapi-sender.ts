@@ -1,4 +1,5 @@
 import * as openApiModule from '@alicloud/openapi-client'
+import { SecretClientError } from '../errors.js'
 import { cjsDefault } from './cjs-default.js'
 import type { CredentialSource } from './credential-source.js'
 import {
@@ -56,15 +57,32 @@ export function createOpenApiSender(options: OpenApiSenderOptions): GetSecretVal
   // The cache retries with backoff and fails over between regions; the SDK must not retry too.
   const runtime = Object.freeze({ autoretry: false })
   return (input: GetSecretValueInput) =>
-    client.callApi(
-      GET_SECRET_VALUE_PARAMS,
-      {
-        query: {
-          SecretName: input.secretName,
-          VersionStage: input.versionStage,
-          FetchExtendedConfig: 'true',
+    client
+      .callApi(
+        GET_SECRET_VALUE_PARAMS,
+        {
+          query: {
+            SecretName: input.secretName,
+            VersionStage: input.versionStage,
+            FetchExtendedConfig: 'true',
+          },
         },
-      },
-      runtime,
-    )
+        runtime,
+      )
+      .catch((err: unknown) => {
+        throw err instanceof SyntaxError ? notJson(input.secretName) : err
+      })
+}
+
+/**
+ * A body that is not JSON comes from something in front of KMS (a proxy's error page) or from a
+ * cut-off response: transient either way. The parser's message quotes the body — possibly part of
+ * a secret value — so it is dropped rather than kept as `cause`.
+ */
+function notJson(secretName: string): SecretClientError {
+  return new SecretClientError(
+    'KMS_UNAVAILABLE',
+    `secret "${secretName}": KMS endpoint answered with a body that is not JSON`,
+    { secretName },
+  )
 }

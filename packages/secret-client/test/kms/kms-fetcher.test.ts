@@ -160,6 +160,20 @@ describe('createKmsFetcher over the official openapi-client', () => {
     expect(inspect(classified, { depth: 10 })).not.toContain(ACCESS_KEY_SECRET)
   })
 
+  it.each([
+    [502, '<html><body>Bad Gateway</body></html>'],
+    [200, '{"SecretName":"db/orders","SecretData":"CANARY-cut-off'],
+  ])('HTTP %i with a body that is not JSON → retryable, body not quoted', async (status, body) => {
+    nock(HOST).post('/').query(true).reply(status, body, { 'content-type': 'text/html' })
+    const err = await rejection(
+      fetcher().fetchSecret({ secretName: 'db/orders', versionStage: 'ACSCurrent' }),
+    )
+    const classified = classifyError(err)
+    expect(classified.code).toBe('KMS_UNAVAILABLE')
+    expect(classified.retryable).toBe(true)
+    expect(inspect(classified, { depth: 10 })).not.toMatch(/CANARY|Bad Gateway/)
+  })
+
   it('a single region is not retried by the fetcher (the cache owns retries)', async () => {
     const scope = nock(HOST).post('/').query(true).times(3).reply(503, errorBody('InternalFailure'))
     const err = await rejection(
