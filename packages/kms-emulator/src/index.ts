@@ -1,12 +1,17 @@
 export type { ActionCounters, AuditEntry } from './audit/audit-log.js'
 export type { EmulatorAccessKey } from './auth/access-key.js'
 export { type EmulatorClock, systemClock } from './clock.js'
+export { createDatabaseEngine } from './database/create-database-engine.js'
 export type {
   AccountPrivilege,
   DatabaseEngine,
   DatabaseEngineKind,
   DatabaseServerConfig,
 } from './database/database-engine.js'
+export {
+  DatabaseEngineError,
+  type DatabaseEngineErrorCode,
+} from './database/database-engine-error.js'
 export { KmsApiError, KmsEmulatorError, type KmsEmulatorErrorCode } from './errors.js'
 export type { FaultEffect } from './faults/fault-injector.js'
 export { FaultInjector } from './faults/fault-injector.js'
