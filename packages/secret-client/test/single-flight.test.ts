@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SecretClientError } from '../src/errors.js'
-import { clientWith, flush, ManualFetcher, record, ScriptFetcher } from './_helpers.js'
+import { clientWith, flush, kmsError, ManualFetcher, record, ScriptFetcher } from './_helpers.js'
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -112,6 +112,44 @@ describe('single-flight', () => {
     expect(fetcher.calls).toHaveLength(2)
     fetcher.last().resolve(record('db', 'v1', 'pw'))
     expect((await again).versionId).toBe('v1')
+    await client.close()
+  })
+
+  it("a lone caller's abort also cancels the retry backoff of its fetch", async () => {
+    const fetcher = new ScriptFetcher(() => {
+      throw kmsError('Rejected.Throttling')
+    })
+    const client = clientWith(fetcher, { retry: { baseDelayMs: 5000, maxDelayMs: 5000 } })
+    const controller = new AbortController()
+    const read = client.getSecretInfo('db', { signal: controller.signal })
+    await flush()
+    expect(fetcher.count).toBe(1)
+    expect(vi.getTimerCount()).toBe(1) // the backoff sleep
+    controller.abort()
+    await expect(read).rejects.toMatchObject({ code: 'ABORTED' })
+    await flush()
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(fetcher.count).toBe(1)
+    await client.close()
+  })
+
+  it('a refreshNow follow-up abandoned by its callers is replaced, not reused', async () => {
+    const fetcher = new ManualFetcher()
+    const client = clientWith(fetcher)
+    const first = client.getSecretInfo('db')
+    await flush()
+    const controller = new AbortController()
+    const gaveUp = client.refreshNow('db', { signal: controller.signal }) // queued follow-up
+    controller.abort()
+    await expect(gaveUp).rejects.toMatchObject({ code: 'ABORTED' })
+    const later = client.refreshNow('db') // must not join the dead follow-up
+    fetcher.last().resolve(record('db', 'v1', 'pw'))
+    await first
+    await flush()
+    expect(fetcher.calls).toHaveLength(2)
+    fetcher.last().resolve(record('db', 'v2', 'pw'))
+    expect((await later).versionId).toBe('v2')
     await client.close()
   })
 })
