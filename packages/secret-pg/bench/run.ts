@@ -18,11 +18,11 @@ import pg from 'pg'
 import { Client, Pool } from '../src/index.js'
 
 const quick = process.env.BENCH_QUICK === '1'
-const ROUNDS = quick ? 3 : 7
-const QUERIES_PER_ROUND = quick ? 3_000 : 20_000
+const ROUNDS = quick ? 3 : 15
+const QUERIES_PER_ROUND = quick ? 2_000 : 5_000
 const CONCURRENCY = 16
 const POOL_MAX = 10
-const CONNECTS_PER_ROUND = quick ? 20 : 60
+const CONNECTS = quick ? 60 : 400
 const RECOVERY_TRIALS = quick ? 10 : 60
 
 function quantile(sorted: number[], q: number): number {
@@ -103,45 +103,42 @@ async function main(): Promise<void> {
       return { ...where, user: c.username, password: c.password }
     }
 
-    // 1. pool.query throughput
+    // 1. pool.query throughput: short rounds in rotating order; a second raw pool is the A/A
+    // control that shows the noise floor of this machine.
     const raw = new pg.Pool({ ...(await rawCredentials()), max: POOL_MAX })
+    const control = new pg.Pool({ ...(await rawCredentials()), max: POOL_MAX })
     const wrapped = new Pool({ ...secretOptions, max: POOL_MAX })
-    await throughput(raw, 2_000)
-    await throughput(wrapped, 2_000)
-    const rawRates: number[] = []
-    const secretRates: number[] = []
+    const pools = { raw, control, secret: wrapped as pg.Pool }
+    for (const pool of Object.values(pools)) await throughput(pool, 2_000)
+    const rates: Record<keyof typeof pools, number[]> = { raw: [], control: [], secret: [] }
+    const ratios = { secret: [] as number[], control: [] as number[] }
+    const names = Object.keys(pools) as Array<keyof typeof pools>
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which goes first.
-      if (round % 2 === 0) {
-        rawRates.push(await throughput(raw, QUERIES_PER_ROUND))
-        secretRates.push(await throughput(wrapped, QUERIES_PER_ROUND))
-      } else {
-        secretRates.push(await throughput(wrapped, QUERIES_PER_ROUND))
-        rawRates.push(await throughput(raw, QUERIES_PER_ROUND))
+      const round_: Partial<Record<keyof typeof pools, number>> = {}
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length] as keyof typeof pools
+        round_[name] = await throughput(pools[name], QUERIES_PER_ROUND)
+        rates[name].push(round_[name])
       }
+      ratios.secret.push((round_.secret ?? 0) / (round_.raw ?? 1))
+      ratios.control.push((round_.control ?? 0) / (round_.raw ?? 1))
     }
-    await raw.end()
-    await wrapped.end()
+    await Promise.all(Object.values(pools).map((pool) => pool.end()))
 
-    // 2. warm-cache connect latency
+    // 2. warm-cache connect latency, alternating raw and secret on every connect
     const rawConfig = await rawCredentials()
     const rawConnect: number[] = []
     const secretConnect: number[] = []
     await connectLatencies(() => new pg.Client(rawConfig), 5)
     await connectLatencies(() => new Client(secretOptions), 5)
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? ['raw', 'secret'] : ['secret', 'raw']
-      for (const which of order) {
-        if (which === 'raw') {
-          rawConnect.push(
-            ...(await connectLatencies(() => new pg.Client(rawConfig), CONNECTS_PER_ROUND)),
-          )
-        } else {
-          secretConnect.push(
-            ...(await connectLatencies(() => new Client(secretOptions), CONNECTS_PER_ROUND)),
-          )
-        }
-      }
+    for (let i = 0; i < CONNECTS; i++) {
+      const pair = [
+        async () => rawConnect.push(...(await connectLatencies(() => new pg.Client(rawConfig), 1))),
+        async () =>
+          secretConnect.push(...(await connectLatencies(() => new Client(secretOptions), 1))),
+      ]
+      if (i % 2 === 1) pair.reverse()
+      for (const run of pair) await run()
     }
 
     // 3. recovery after a SingleUser rotation: the cache still holds the rotated-away password.
@@ -158,8 +155,8 @@ async function main(): Promise<void> {
     }
     const extraCalls = emulator.counters('GetSecretValue').calls - callsBefore
 
-    const rawRate = median(rawRates)
-    const secretRate = median(secretRates)
+    const rawRate = median(rates.raw)
+    const secretRate = median(rates.secret)
     const rawP50 = median(rawConnect)
     const secretP50 = median(secretConnect)
     const sortedRecovery = [...recovery].sort((a, b) => a - b)
@@ -173,7 +170,8 @@ async function main(): Promise<void> {
         queriesPerRound: QUERIES_PER_ROUND,
         rawOpsPerSec: Math.round(rawRate),
         secretOpsPerSec: Math.round(secretRate),
-        ratio: Number(fmt(secretRate / rawRate, 3)),
+        medianRatioPerRound: Number(fmt(median(ratios.secret), 3)),
+        controlRawOverRaw: Number(fmt(median(ratios.control), 3)),
       },
       connect: {
         samplesEach: rawConnect.length,
@@ -192,7 +190,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results, null, 2))
     console.log(
       `\n| measure | raw pg | @org/secret-pg | ratio |\n|---|---|---|---|\n` +
-        `| pool.query('SELECT 1') ops/s (median of ${ROUNDS} rounds) | ${results.throughput.rawOpsPerSec} | ${results.throughput.secretOpsPerSec} | ${results.throughput.ratio} |\n` +
+        `| pool.query('SELECT 1') ops/s (median of ${ROUNDS} rounds of ${QUERIES_PER_ROUND}) | ${results.throughput.rawOpsPerSec} | ${results.throughput.secretOpsPerSec} | ${results.throughput.medianRatioPerRound} (A/A control ${results.throughput.controlRawOverRaw}) |\n` +
         `| warm-cache connect p50 (ms, ${rawConnect.length} each) | ${results.connect.rawP50Ms} | ${results.connect.secretP50Ms} | ${results.connect.ratio} |\n` +
         `| recovery after SingleUser rotation (ms, ${recovery.length} trials) | — | p50 ${results.recoveryAfterRotation.p50Ms}, p99 ${results.recoveryAfterRotation.p99Ms} | — |`,
     )
