@@ -16,6 +16,7 @@ export { AuthRetryExhaustedError, type RotationRetryOptions } from '@org/secret-
 export * from 'mysql2/promise'
 export type { SecretPoolOptions } from './create-pool.js'
 export { closeDefaultSecretClient } from './default-secret-client.js'
+export { type SecretPoolState, secretPoolState } from './internal/attach-secret-to-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export { SecretMysqlError, type SecretMysqlErrorCode } from './secret-mysql-error.js'
 export type { SecretOptions } from './secret-options.js'

@@ -46,8 +46,11 @@ type Tagged = PoolConnection & { [GENERATION]?: number }
 export interface SecretPoolState {
   /** Bumped whenever the secret's current version changes; starts at 0. */
   readonly generation: number
-  /** The generation a connection belongs to (`undefined` for one not opened through the secret). */
-  generationOf(connection: PoolConnection): number | undefined
+  /**
+   * The generation a pooled connection (core or promise wrapper) belongs to; `undefined` for one
+   * not opened through the secret.
+   */
+  generationOf(connection: object): number | undefined
 }
 
 const STATE = Symbol.for('@org/secret-mysql.pool-state')
@@ -203,7 +206,10 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
     get generation() {
       return generation
     },
-    generationOf: (connection) => (connection as Tagged)[GENERATION],
+    generationOf: (connection) => {
+      const core = (connection as { connection?: object }).connection ?? connection
+      return (core as Tagged)[GENERATION]
+    },
   }
   Object.defineProperty(pool, STATE, { value: state })
 }

@@ -1,0 +1,163 @@
+import { inspect } from 'node:util'
+import { SecretCacheClient } from '@org/secret-client'
+import { describeWithServer, probeMariaDb } from '@org/test-support'
+import mysql2 from 'mysql2'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import secretMysql, * as named from '../src/index.js'
+import secretPromise, * as namedPromise from '../src/promise.js'
+import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
+
+describe('option validation', () => {
+  const client = new SecretCacheClient({
+    fetcher: { fetchSecret: () => Promise.reject(new Error('unused')) },
+  })
+  afterAll(() => client.close())
+
+  it.each([
+    ['no options', undefined],
+    ['a URI string', 'mysql://u:p@h/db'],
+    ['no secretName', { host: 'h' }],
+    ['an empty secretName', { secretName: '' }],
+    ['a password next to the secret', { secretName: 's', password: 'p' }],
+    ['a user next to the secret', { secretName: 's', user: 'u' }],
+    [
+      'a secretClient without refreshNow',
+      { secretName: 's', secretClient: { getDatabaseCredentials() {} } },
+    ],
+    [
+      'a bad recycleIdleOnRotation',
+      { secretName: 's', secretClient: client, recycleIdleOnRotation: 'yes' },
+    ],
+  ])('rejects %s with SecretMysqlError INVALID_OPTIONS, synchronously', (_label, options) => {
+    for (const factory of [named.createPool, named.createConnection, namedPromise.createPool]) {
+      let thrown: unknown
+      try {
+        factory(options as never)
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toBeInstanceOf(named.SecretMysqlError)
+      expect(thrown).toMatchObject({ name: 'SecretMysqlError', code: 'INVALID_OPTIONS' })
+    }
+  })
+
+  it('the promise createConnection rejects the same way', async () => {
+    await expect(namedPromise.createConnection({ secretName: '' })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    })
+  })
+
+  it('a pool cluster node with bad options is rejected', () => {
+    const cluster = named.createPoolCluster()
+    expect(() => cluster.add('a', { secretName: 's', password: 'x' } as never)).toThrow(
+      named.SecretMysqlError,
+    )
+    cluster.end()
+  })
+})
+
+describe('exports mirror mysql2', () => {
+  it('the default export is mysql2 with secret-aware factories', () => {
+    expect(secretMysql.createPool).toBe(named.createPool)
+    expect(secretMysql.createConnection).toBe(named.createConnection)
+    expect(secretMysql.connect).toBe(named.createConnection)
+    expect(secretMysql.createPoolCluster).toBe(named.createPoolCluster)
+    expect(secretMysql.escape).toBe(mysql2.escape)
+    expect(secretMysql.format('SELECT ?', [1])).toBe('SELECT 1')
+    expect(secretMysql.Types.LONG).toBe(mysql2.Types.LONG)
+    expect(named.Connection).toBe(mysql2.Connection)
+    expect(named.raw).toBe(mysql2.raw)
+  })
+
+  it('the promise default export is mysql2/promise with secret-aware factories', () => {
+    expect(secretPromise.createPool).toBe(namedPromise.createPool)
+    expect(secretPromise.createConnection).toBe(namedPromise.createConnection)
+    expect(secretPromise.createPoolCluster).toBe(namedPromise.createPoolCluster)
+    expect(secretPromise.escapeId('a')).toBe('`a`')
+    expect(namedPromise.format('SELECT ?', ['a'])).toBe("SELECT 'a'")
+  })
+})
+
+let acct: RotatingAccount
+
+await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API', () => {
+  beforeEach(async () => {
+    acct = await rotatingAccount('prom')
+  })
+  afterEach(() => acct.cleanup())
+
+  it('mysql2 never sees the secret options (no "invalid configuration option" warning)', async () => {
+    const warn = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const log = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const connection = await namedPromise.createConnection({
+        ...acct.options(),
+        recycleIdleOnRotation: true,
+      })
+      await connection.end()
+      const pool = namedPromise.createPool({ ...acct.options(), rotationRetry: { maxAttempts: 2 } })
+      await pool.query('SELECT 1')
+      await pool.end()
+      const messages = [...warn.mock.calls, ...log.mock.calls].flat().map(String)
+      expect(messages.filter((m) => m.includes('secret') || m.includes('rotation'))).toEqual([])
+    } finally {
+      warn.mockRestore()
+      log.mockRestore()
+    }
+  })
+
+  it('user and password come from the secret; the connection config never shows the password', async () => {
+    const connection = await namedPromise.createConnection(acct.options())
+    try {
+      const [rows] = await connection.query<named.RowDataPacket[]>('SELECT CURRENT_USER() AS me')
+      expect(String(rows[0]?.me)).toMatch(new RegExp(`^${acct.account}@`))
+    } finally {
+      await connection.end()
+    }
+    const err = await namedPromise
+      .createConnection({ ...acct.options(), port: 1 })
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ECONNREFUSED' })
+    expect(inspect(err)).not.toContain(acct.password())
+    expect(JSON.stringify(err)).not.toContain(acct.password())
+  })
+
+  it('the database comes from the secret when not given', async () => {
+    // A generic JSON secret carrying the database too.
+    const client = new SecretCacheClient({
+      fetcher: {
+        fetchSecret: async () => ({
+          secretName: 'db/json',
+          versionId: 'v1',
+          secretValue: JSON.stringify({
+            username: acct.account,
+            password: acct.password(),
+            host: acct.maria.host,
+            port: acct.maria.port,
+            database: acct.database,
+          }),
+        }),
+      },
+    })
+    try {
+      const connection = await namedPromise.createConnection({
+        secretName: 'db/json',
+        secretClient: client,
+      })
+      const [rows] = await connection.query<named.RowDataPacket[]>('SELECT DATABASE() AS db')
+      expect(rows[0]?.db).toBe(acct.database)
+      await connection.end()
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('promise pool cluster nodes authenticate through the secret', async () => {
+    const cluster = namedPromise.createPoolCluster()
+    cluster.add('a', { ...acct.options(), connectionLimit: 1 })
+    await acct.rotate()
+    const [rows] = await cluster.of('a').query('SELECT 8 AS n')
+    expect((rows as named.RowDataPacket[])[0]?.n).toBe(8)
+    await cluster.end()
+  })
+})
