@@ -510,7 +510,12 @@ export class SecretCacheClient {
     const config = this.#config
     const now = Date.now()
     const previous = this.#cache.peek(key)
-    const json = parseSecretJson(info)
+    const sameValue =
+      previous !== undefined &&
+      previous.info.versionId === info.versionId &&
+      previous.info.secretDataType === info.secretDataType &&
+      previous.info.secretValue === info.secretValue
+    const json = sameValue ? previous.json : parseSecretJson(info)
     const ttlMs = ttlFromJson(json) ?? config.secretTtlMs.get(secretName) ?? config.ttlMs
     const lifetime = entryLifetime(
       now,
@@ -520,6 +525,7 @@ export class SecretCacheClient {
       Math.random,
     )
     const entry = new CacheEntry(secretName, stage, info, json, lifetime)
+    if (sameValue) entry.inheritMemos(previous)
     const changed = previous === undefined || previous.info.versionId !== info.versionId
     if (!changed) {
       // Same version: a forced refresh arms the rate limit; any other refresh keeps it.

@@ -128,13 +128,30 @@ describe('getDatabaseCredentials', () => {
     expect((await client.getDatabaseCredentials('lower')).database).toBe('d2')
   })
 
-  it('parses once per version (memoized on the entry)', async () => {
+  it('parses once per version (memoized, kept across same-version refreshes)', async () => {
     const { client } = clientFor({
       rds: { secretValue: '{"AccountName":"a","AccountPassword":"b"}' },
     })
     const first = await client.getDatabaseCredentials('rds')
     expect(await client.getDatabaseCredentials('rds')).toBe(first)
     expect(Object.isFrozen(first)).toBe(true)
+    await client.refreshNow('rds') // same version v1
+    expect(await client.getDatabaseCredentials('rds')).toBe(first)
+  })
+
+  it('a new version gets new credentials', async () => {
+    let password = 'one'
+    const fetcher = new ScriptFetcher((_req, call) =>
+      record('db', `v${call}`, JSON.stringify({ username: 'u', password })),
+    )
+    const client = clientWith(fetcher)
+    clients.push(client)
+    const before = await client.getDatabaseCredentials('db')
+    password = 'two'
+    await client.refreshNow('db')
+    const after = await client.getDatabaseCredentials('db')
+    expect([before.password, before.versionId]).toEqual(['one', 'v1'])
+    expect([after.password, after.versionId]).toEqual(['two', 'v2'])
   })
 
   it.each([

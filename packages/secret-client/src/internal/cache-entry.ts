@@ -41,6 +41,15 @@ export class CacheEntry {
     this.refreshAt = lifetime.refreshAt
   }
 
+  /**
+   * Takes over the memos of `previous` when it holds the very same value (a refresh that found
+   * the same version), so wrappers keep getting the same credentials object without a re-parse.
+   */
+  inheritMemos(previous: CacheEntry): void {
+    this.#credentials ??= previous.#credentials
+    this.#bytes ??= previous.#bytes
+  }
+
   /** Database credentials of this version, parsed on first use. */
   databaseCredentials(): DatabaseCredentials {
     if (this.#credentials === undefined) {
