@@ -65,7 +65,10 @@ describe('canary: a secret value never leaks', () => {
       await flush()
       for (const call of fetcher.calls.splice(0)) {
         const v = values[call.request.secretName]
-        if (v === undefined) call.reject(kmsError('Forbidden.ResourceNotFound'))
+        if (call.request.secretName === 'junk') {
+          // A broken fetcher: the value without a versionId.
+          call.resolve({ secretName: 'junk', secretValue: CANARY } as never)
+        } else if (v === undefined) call.reject(kmsError('Forbidden.ResourceNotFound'))
         else {
           call.resolve(
             record(call.request.secretName, 'v1', v.value, {
@@ -94,6 +97,12 @@ describe('canary: a secret value never leaks', () => {
     await attempt(client.getDatabaseCredentials('bin'))
     await attempt(client.getSecretInfo('text'))
     await attempt(client.getSecretInfo('missing'))
+    await attempt(client.getSecretInfo('junk'))
+    try {
+      clientWith(fetcher, { ttlMs: CANARY as never, secretTtlMs: { db: CANARY as never } })
+    } catch (err) {
+      caught.push(err)
+    }
     await attempt(client.getDatabaseCredentials('good'))
     await attempt(client.getSecretInfo('good'))
     await attempt(client.refreshNow('good'))
@@ -131,6 +140,8 @@ describe('canary: a secret value never leaks', () => {
     expect(new Set(codes)).toEqual(
       new Set([
         'INVALID_SECRET_VALUE',
+        'INVALID_CONFIG',
+        'KMS_ERROR',
         'SECRET_NOT_FOUND',
         'THROTTLED',
         'TIMEOUT',
