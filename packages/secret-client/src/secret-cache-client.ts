@@ -335,8 +335,8 @@ export class SecretCacheClient {
   }
 
   /**
-   * The hot path: a usable cached entry, or `undefined` when the caller must load. Allocates
-   * nothing on a fresh hit.
+   * The hot path: a usable cached entry, or `undefined` when the caller must load. Creates no
+   * closure, promise, signal or key string on a fresh hit of the default stage.
    */
   #hit(secretName: string, options: GetSecretOptions | undefined): CacheEntry | undefined {
     if (this.#closed) throw closedError(secretName)
