@@ -1,0 +1,174 @@
+/**
+ * Side-by-side benchmark of raw mysql2 and @org/secret-mysql against the local MariaDB
+ * (127.0.0.1:3306, root without password unless MARIADB_* says otherwise), with credentials from a
+ * local KMS emulator. Run: `pnpm -F @org/secret-mysql bench`.
+ *
+ * 1. `pool.query('SELECT 1')` throughput, raw vs wrapped, in alternating rounds (ratio of medians).
+ * 2. Connect latency with a warm secret cache (promise `createConnection`), interleaved.
+ * 3. Recovery after a SingleUser rotation: the wrapped connect that meets the new password
+ *    (auth failure → forced refresh → new connection ok), p50/p99.
+ */
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { startKmsEmulator } from '@org/kms-emulator'
+import { SecretCacheClient } from '@org/secret-client'
+import mysql from 'mysql2/promise'
+import * as secretMysql from '../src/promise.js'
+
+const server = {
+  host: process.env.MARIADB_HOST ?? '127.0.0.1',
+  port: Number(process.env.MARIADB_PORT ?? 3306),
+  user: process.env.MARIADB_USER ?? 'root',
+  password: process.env.MARIADB_PASSWORD ?? '',
+}
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500)
+const CONCURRENCY = 16
+const CONNECTS = Number(process.env.BENCH_CONNECTS ?? 1000)
+const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 100)
+
+const median = (values: number[]) => quantile(values, 0.5)
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[index] ?? Number.NaN
+}
+const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+interface Queryable {
+  query(sql: string): Promise<unknown>
+}
+
+/** Queries completed per second by CONCURRENCY loops over `durationMs`. */
+async function throughput(pool: Queryable, durationMs: number): Promise<number> {
+  let done = 0
+  const until = performance.now() + durationMs
+  const loop = async () => {
+    while (performance.now() < until) {
+      await pool.query('SELECT 1')
+      done += 1
+    }
+  }
+  const started = performance.now()
+  await Promise.all(Array.from({ length: CONCURRENCY }, loop))
+  return (done * 1000) / (performance.now() - started)
+}
+
+async function main() {
+  const admin = await mysql.createConnection(server)
+  const suffix = randomBytes(4).toString('hex')
+  const account = `bench_${suffix}`
+  const database = `bench_${suffix}`
+  const password = randomBytes(12).toString('hex')
+  await admin.query(`CREATE DATABASE \`${database}\``)
+  await admin.query("CREATE USER ?@'%' IDENTIFIED BY ?", [account, password])
+  await admin.query(`GRANT ALL ON \`${database}\`.* TO ?@'%'`, [account])
+  const emulator = await startKmsEmulator({
+    databases: { 'rm-bench': { engine: 'mariadb', ...server } },
+    schedulerIntervalMs: 0,
+  })
+  const client = new SecretCacheClient({
+    endpoint: emulator.endpoint,
+    regionId: emulator.regionId,
+    credential: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret },
+  })
+  const secretName = `db/${account}`
+  await emulator.call('CreateSecret', {
+    SecretName: secretName,
+    SecretType: 'Rds',
+    SecretData: JSON.stringify({ Accounts: [{ AccountName: account, AccountPassword: password }] }),
+    ExtendedConfig: JSON.stringify({ DBInstanceId: 'rm-bench', SecretSubType: 'SingleUser' }),
+  })
+  const target = { host: server.host, port: server.port, database }
+  const secretOptions = { ...target, secretName, secretClient: client }
+  try {
+    console.log(`MariaDB ${server.host}:${server.port}, Node ${process.version}\n`)
+
+    // 1. Pool throughput.
+    const raw = mysql.createPool({ ...target, user: account, password, connectionLimit: 10 })
+    const wrapped = secretMysql.createPool({ ...secretOptions, connectionLimit: 10 })
+    await throughput(raw, 300) // warm-up: fill both pools, JIT
+    await throughput(wrapped, 300)
+    const rawRates: number[] = []
+    const wrappedRates: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate the order so drift (server caches, CPU frequency) hits both sides alike.
+      if (round % 2 === 0) {
+        rawRates.push(await throughput(raw, ROUND_MS))
+        wrappedRates.push(await throughput(wrapped, ROUND_MS))
+      } else {
+        wrappedRates.push(await throughput(wrapped, ROUND_MS))
+        rawRates.push(await throughput(raw, ROUND_MS))
+      }
+    }
+    await raw.end()
+    await wrapped.end()
+    const throughputRatio = median(wrappedRates) / median(rawRates)
+
+    // 2. Connect latency, warm cache.
+    await client.getDatabaseCredentials(secretName)
+    const rawConnect: number[] = []
+    const wrappedConnect: number[] = []
+    for (let i = 0; i < CONNECTS; i++) {
+      for (const side of i % 2 === 0 ? ['raw', 'wrapped'] : ['wrapped', 'raw']) {
+        const started = performance.now()
+        const connection =
+          side === 'raw'
+            ? await mysql.createConnection({ ...target, user: account, password })
+            : await secretMysql.createConnection(secretOptions)
+        const elapsed = performance.now() - started
+        ;(side === 'raw' ? rawConnect : wrappedConnect).push(elapsed)
+        await connection.end()
+      }
+    }
+    const connectRatio = median(wrappedConnect) / median(rawConnect)
+
+    // 3. Recovery after a SingleUser rotation.
+    const recovery: number[] = []
+    const callsBefore = emulator.counters('GetSecretValue').calls
+    for (let i = 0; i < ROTATIONS; i++) {
+      await client.getDatabaseCredentials(secretName) // the cache holds the soon-old password
+      await emulator.rotateSecret(secretName) // the database password changes now
+      const started = performance.now()
+      const connection = await secretMysql.createConnection(secretOptions)
+      recovery.push(performance.now() - started)
+      await connection.end()
+    }
+    const kmsCalls = emulator.counters('GetSecretValue').calls - callsBefore
+
+    const rows = [
+      ['metric', 'raw mysql2', '@org/secret-mysql', 'ratio', 'goal'],
+      [
+        `pool.query('SELECT 1') /s (median of ${ROUNDS} × ${ROUND_MS} ms, ${CONCURRENCY} in flight)`,
+        fmt(median(rawRates), 0),
+        fmt(median(wrappedRates), 0),
+        fmt(throughputRatio, 3),
+        '≥ 0.98',
+      ],
+      [
+        `connect latency ms, warm cache (median of ${CONNECTS})`,
+        fmt(median(rawConnect), 3),
+        fmt(median(wrappedConnect), 3),
+        fmt(connectRatio, 3),
+        '≤ 1.05',
+      ],
+      [
+        `recovery after SingleUser rotation ms, p50 / p99 (${ROTATIONS} rotations)`,
+        `${fmt(median(rawConnect), 3)} (plain connect)`,
+        `${fmt(quantile(recovery, 0.5))} / ${fmt(quantile(recovery, 0.99))}`,
+        '',
+        '',
+      ],
+    ]
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+    console.log(`\nGetSecretValue calls during the ${ROTATIONS} recoveries: ${kmsCalls}`)
+  } finally {
+    await client.close()
+    await emulator.close()
+    await admin.query('DROP USER IF EXISTS ?@?', [account, '%'])
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``)
+    await admin.end()
+  }
+}
+
+await main()
