@@ -152,6 +152,19 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API
     }
   })
 
+  it('a single connection killed by the server fails its next query without crashing', async () => {
+    const connection = await namedPromise.createConnection(acct.options())
+    await acct.maria.query(`KILL ${connection.threadId}`)
+    await expect(connection.query('SELECT 1')).rejects.toMatchObject({ fatal: true })
+    // No statement is replayed on a new session: the caller decides.
+    const rows = (await acct.maria.query(
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
+      [acct.account],
+    )) as Array<{ n: number }>
+    expect(Number(rows[0]?.n)).toBe(0)
+    connection.destroy()
+  })
+
   it('promise pool cluster nodes authenticate through the secret', async () => {
     const cluster = namedPromise.createPoolCluster()
     cluster.add('a', { ...acct.options(), connectionLimit: 1 })
