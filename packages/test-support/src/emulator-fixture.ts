@@ -197,7 +197,10 @@ export async function startEmulatorFixture(
   const { startKmsEmulator } = await import('@org/kms-emulator')
   const { SecretCacheClient } = await import('@org/secret-client')
   const admin =
-    options.engine === 'mariadb' ? mariaAdmin(mariadb()) : pgAdmin(await startPostgres())
+    options.engine === 'mariadb'
+      ? mariaAdmin(mariadb())
+      : // Room for the conformance suite's auth storm (200 at once, plus headroom).
+        pgAdmin(await startPostgres({ maxConnections: 400 }))
   const clients: SecretCacheClient[] = []
   let emulator: KmsEmulator
   try {

@@ -21,4 +21,9 @@ export { freePort } from './free-port.js'
 export { type MariaDbHelper, type MariaDbOptions, mariadb, probeMariaDb } from './mariadb.js'
 export { randomName, randomPassword, runPrefix } from './random-name.js'
 export { describeWithServer, requireServer } from './require-server.js'
-export { type PgServer, probeEmbeddedPostgres, startPostgres } from './start-postgres.js'
+export {
+  type PgServer,
+  probeEmbeddedPostgres,
+  type StartPostgresOptions,
+  startPostgres,
+} from './start-postgres.js'

