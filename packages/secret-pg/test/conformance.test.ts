@@ -1,0 +1,25 @@
+import {
+  type DriverAdapter,
+  describeWithServer,
+  probeEmbeddedPostgres,
+  runDriverConformance,
+} from '@org/test-support'
+import { Client, Pool } from '../src/index.js'
+
+const adapter: DriverAdapter = {
+  name: '@org/secret-pg',
+  engine: 'postgresql',
+  async connect(options) {
+    const client = new Client(options)
+    await client.connect()
+    return { query: async (sql) => (await client.query(sql)).rows, end: () => client.end() }
+  },
+  createPool(options) {
+    const pool = new Pool(options)
+    return { query: async (sql) => (await pool.query(sql)).rows, end: () => pool.end() }
+  },
+}
+
+await describeWithServer('embedded PostgreSQL', probeEmbeddedPostgres, 'secret-pg', () =>
+  runDriverConformance(adapter),
+)
