@@ -11,8 +11,9 @@ const ignore = (): void => {}
 /**
  * pg's `Pool`, whose clients are {@link Client}s: every new connection reads the secret's current
  * credentials (from the cache, so normally without a KMS call) and gets through a rotation. When
- * a new connection authenticates with a newer secret version, idle connections of older versions
- * are closed and busy ones are closed when released (`recycleIdleOnRotation`).
+ * the secret's version changes (seen by a new connection, or announced by the secret client's
+ * `refresh` event), idle connections of older versions are closed and busy ones are closed when
+ * released (`recycleIdleOnRotation`).
  *
  * An idle client the server closes is removed and reported as pg's `'error'` event, which is
  * handled here so it cannot crash the process; add your own listener to log it.
@@ -25,6 +26,8 @@ const ignore = (): void => {}
  * ```
  */
 export class Pool extends pg.Pool {
+  readonly #generations: PoolGenerations
+
   /**
    * @param config - pg's `PoolConfig` without `user`/`password`/`Client`, plus `secretName` and
    *   the other {@link SecretPoolConfig} options.
@@ -46,6 +49,17 @@ export class Pool extends pg.Pool {
     }
     super({ ...config, Client: PooledClient } as unknown as pg.PoolConfig)
     generations.attach(this)
+    this.#generations = generations
     this.on('error', ignore)
+  }
+
+  /** Ends the pool as pg does, and stops following the secret client's refresh events. */
+  override end(): Promise<void>
+  override end(callback: () => void): void
+  override end(callback?: () => void): Promise<void> | undefined {
+    this.#generations.detach()
+    if (callback === undefined) return super.end()
+    super.end(callback)
+    return undefined
   }
 }

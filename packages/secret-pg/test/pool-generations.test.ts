@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { DatabaseCredentials } from '@org/secret-client'
 import { describe, expect, it } from 'vitest'
 import { PoolGenerations } from '../src/internal/pool-generations.js'
@@ -110,5 +111,40 @@ describe('PoolGenerations', () => {
       expect(gens.versionOf(b)).toBe('v2')
       if ('_expired' in pool) expect(pool._expired.has(a)).toBe(false)
     }
+  })
+
+  it('follows the refresh events of its secret and stage, until detached', async () => {
+    const emitter = new EventEmitter()
+    const settings = resolveSettings({
+      secretName: 's',
+      secretClient: {
+        getDatabaseCredentials: async () => creds('v1'),
+        refreshNow: async () => ({ versionId: 'unused' }),
+        on: (event: string, listener: (e: unknown) => void) => emitter.on(event, listener),
+        off: (event: string, listener: (e: unknown) => void) => emitter.off(event, listener),
+      } as never,
+    })
+    const gens = new PoolGenerations(settings, true)
+    const { pool, removed } = fakePool()
+    gens.attach(pool)
+    const source = gens.source()
+    expect(emitter.listenerCount('refresh')).toBe(1)
+    const [idle, busy] = [{}, {}]
+    pool._clients.push(idle, busy)
+    gens.connected(idle, await source.getDatabaseCredentials('s', { versionStage: 'ACSCurrent' }))
+    gens.connected(busy, await source.getDatabaseCredentials('s', { versionStage: 'ACSCurrent' }))
+    pool._idle.push({ client: idle })
+
+    const refresh = (secretName: string, versionStage: string, versionId: string) =>
+      emitter.emit('refresh', { secretName, versionStage, versionId })
+    refresh('other', 'ACSCurrent', 'v9')
+    refresh('s', 'ACSPrevious', 'v0')
+    expect(removed).toEqual([])
+    refresh('s', 'ACSCurrent', 'v2')
+    expect(removed).toEqual([idle])
+    expect(pool._expired.has(busy)).toBe(true)
+
+    gens.detach()
+    expect(emitter.listenerCount('refresh')).toBe(0)
   })
 })

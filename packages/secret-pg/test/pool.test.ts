@@ -1,3 +1,4 @@
+import type { RefreshEvent } from '@org/secret-client'
 import { probeEmbeddedPostgres, requireServer } from '@org/test-support'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,30 +85,48 @@ describe.skipIf(!available)('Pool against a real PostgreSQL', () => {
     await pool.end()
   })
 
-  it('DoubleUsers: new connections switch to the other account, old idle ones are recycled', async () => {
+  it('DoubleUsers: a refresh elsewhere retires idle clients, new ones use the other account', async () => {
     const { secretName, role, database } = await fx.createRdsSecret('DoubleUsers')
     const secretClient = fx.newClient()
-    const pool = poolFor(secretName, database, { secretClient })
-    const old = await pool.connect()
-    const oldPid = await pidOf(old)
-    expect((await old.query('SELECT current_user AS who')).rows).toEqual([{ who: role }])
-    old.release()
+    let listeners = 0
+    const counting = {
+      getDatabaseCredentials: secretClient.getDatabaseCredentials.bind(secretClient),
+      refreshNow: secretClient.refreshNow.bind(secretClient),
+      on: (event: 'refresh', listener: (e: RefreshEvent) => void) => {
+        listeners += 1
+        secretClient.on(event, listener)
+      },
+      off: (event: 'refresh', listener: (e: RefreshEvent) => void) => {
+        listeners -= 1
+        secretClient.off(event, listener)
+      },
+    }
+    const pool = poolFor(secretName, database, { secretClient: counting })
+    const idle = await pool.connect()
+    const busy = await pool.connect()
+    expect(listeners).toBe(1)
+    const idlePid = await pidOf(idle)
+    const busyPid = await pidOf(busy)
+    expect((await idle.query('SELECT current_user AS who')).rows).toEqual([{ who: role }])
+    idle.release()
 
     await fx.emulator.rotateSecret(secretName)
-    // The original account still works after one DoubleUsers rotation, so nothing fails: the
-    // switch happens when the cache learns the new version.
+    // The original account still works after one DoubleUsers rotation, so no connection fails:
+    // the pool learns of the new version from the secret client's refresh event.
     await secretClient.refreshNow(secretName)
-    const held = await pool.connect() // the idle old client
-    const connectingNew = pool.connect()
-    held.release()
-    const fresh = await connectingNew
+    await expect.poll(() => alive(idlePid)).toBe(false)
+    expect(await alive(busyPid)).toBe(true)
+    const fresh = await pool.connect()
     expect((await fresh.query('SELECT current_user AS who')).rows).toEqual([
       { who: `${role}_clone` },
     ])
-    await expect.poll(() => alive(oldPid)).toBe(false)
+    busy.release()
+    await expect.poll(() => alive(busyPid)).toBe(false)
     fresh.release()
     expect(pool.totalCount).toBe(1)
     await pool.end()
+    // The ended pool no longer listens to the shared secret client.
+    expect(listeners).toBe(0)
   })
 
   it('keeps old idle clients with recycleIdleOnRotation: false', async () => {

@@ -1,12 +1,19 @@
-import type { DatabaseCredentials, DatabaseSecretSource } from '@org/secret-client'
+import type { DatabaseCredentials, DatabaseSecretSource, RefreshEvent } from '@org/secret-client'
 import { type PgPoolInternals, poolInternals } from './pg-internals.js'
 import type { SecretSettings } from './resolve-settings.js'
 
+/** The event subset of `SecretCacheClient` a pool listens to, when its source has it. */
+interface RefreshEvents {
+  on(event: 'refresh', listener: (event: RefreshEvent) => void): unknown
+  off(event: 'refresh', listener: (event: RefreshEvent) => void): unknown
+}
+
 /**
  * Credential generations of one pool. A generation is a secret version: every client remembers
- * the version it authenticated with, and once a new client authenticates with the version the
- * secret client calls current, the pool closes its idle clients of other versions and marks its
- * busy ones expired (pg-pool then closes them on release, so they finish their work untouched).
+ * the version it authenticated with. When the secret's current version changes — seen when a
+ * client connects, or announced by the secret client's `refresh` event (a refresh-ahead, another
+ * pool's forced refresh) — the pool closes its idle clients of other versions and marks its busy
+ * ones expired (pg-pool then closes them on release, so they finish their work untouched).
  */
 export class PoolGenerations {
   readonly #settings: SecretSettings
@@ -18,6 +25,16 @@ export class PoolGenerations {
   #latest: string | undefined
   /** Version of the pool's current generation. */
   #current: string | undefined
+  #events: RefreshEvents | undefined
+  readonly #onRefresh = (event: RefreshEvent): void => {
+    if (
+      event.secretName === this.#settings.secretName &&
+      event.versionStage === this.#settings.versionStage
+    ) {
+      this.#latest = event.versionId
+      this.#advance(event.versionId)
+    }
+  }
 
   constructor(settings: SecretSettings, recycle: boolean) {
     this.#settings = settings
@@ -34,6 +51,11 @@ export class PoolGenerations {
     if (this.#source !== undefined) return this.#source
     const inner = this.#settings.source()
     const stage = this.#settings.versionStage
+    const events = inner as Partial<RefreshEvents>
+    if (this.#recycle && typeof events.on === 'function' && typeof events.off === 'function') {
+      this.#events = events as RefreshEvents
+      this.#events.on('refresh', this.#onRefresh)
+    }
     this.#source = {
       getDatabaseCredentials: async (secretName, options) => {
         const credentials = await inner.getDatabaseCredentials(secretName, options)
@@ -43,6 +65,12 @@ export class PoolGenerations {
       refreshNow: (secretName, options) => inner.refreshNow(secretName, options),
     }
     return this.#source
+  }
+
+  /** Stops listening to the secret client (the pool ended). */
+  detach(): void {
+    this.#events?.off('refresh', this.#onRefresh)
+    this.#events = undefined
   }
 
   /** Secret version `client` authenticated with, if it connected. */
@@ -61,10 +89,16 @@ export class PoolGenerations {
       pool._expired.add(client)
       return
     }
-    if (credentials.versionId === this.#current) return
+    this.#advance(credentials.versionId)
+  }
+
+  /** Makes `version` the current generation, retiring the clients of others. */
+  #advance(version: string): void {
+    const pool = this.#pool
+    if (!this.#recycle || pool === undefined || version === this.#current) return
     const first = this.#current === undefined
-    this.#current = credentials.versionId
-    if (!first) this.#retireOlder(pool, credentials.versionId)
+    this.#current = version
+    if (!first) this.#retireOlder(pool, version)
   }
 
   #retireOlder(pool: PgPoolInternals, current: string): void {
