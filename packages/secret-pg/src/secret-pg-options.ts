@@ -33,9 +33,9 @@ export type SecretClientConfig = Omit<ClientConfig, 'user' | 'password'> & Secre
 export type SecretPoolConfig = Omit<PoolConfig, 'user' | 'password' | 'Client'> &
   SecretPgOptions & {
     /**
-     * After a new connection authenticates with a newer secret version, close the idle
-     * connections of older versions, and close busy ones when they are released (they finish
-     * their work untouched).
+     * When the secret's current version changes (a new connection meets it, or the secret
+     * client's `refresh` event announces it), close the idle connections of older versions, and
+     * close busy ones when they are released (they finish their work untouched).
      * @default true
      */
     recycleIdleOnRotation?: boolean
