@@ -21,6 +21,12 @@ const ignore = (): void => {}
 export let bindPoolGenerations: (client: Client, generations: PoolGenerations) => void
 
 /**
+ * Ends `client` if its `connect()` is still in progress (a pool is ending: it must not wait out a
+ * retry budget); set in {@link Client}'s static block.
+ */
+export let endIfConnecting: (client: Client) => void
+
+/**
  * pg's `Client`, with `user` and `password` (and `host`, `port`, `database` when not given) read
  * from a KMS secret each time it connects. When PostgreSQL rejects the credentials (`28P01`,
  * `28000`) during `connect()`, it refreshes the secret and connects again within the
@@ -48,12 +54,18 @@ export class Client extends pg.Client {
   readonly #stop = new AbortController()
   #generations: PoolGenerations | undefined
   #started = false
+  #connected = false
   /** The failed connection was detached: pg will not close it for us. */
   #detached = false
 
   static {
     bindPoolGenerations = (client, generations) => {
       client.#generations = generations
+    }
+    endIfConnecting = (client) => {
+      if (client.#started && !client.#connected && !client.#stop.signal.aborted) {
+        client.end().catch(ignore)
+      }
     }
   }
 
@@ -123,6 +135,7 @@ export class Client extends pg.Client {
           return this.#attempt(credentials, attempt)
         },
       })
+      this.#connected = true
       this.#generations?.connected(this, credentials)
       return this
     } catch (error) {

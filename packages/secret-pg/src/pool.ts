@@ -1,6 +1,7 @@
 import { SecretClientError } from '@org/secret-client'
 import pg from 'pg'
-import { bindPoolGenerations, Client } from './client.js'
+import { bindPoolGenerations, Client, endIfConnecting } from './client.js'
+import { poolInternals } from './internal/pg-internals.js'
 import { PoolGenerations } from './internal/pool-generations.js'
 import { resolveSettings } from './internal/resolve-settings.js'
 import type { SecretClientConfig, SecretPoolConfig } from './secret-pg-options.js'
@@ -53,11 +54,20 @@ export class Pool extends pg.Pool {
     this.on('error', ignore)
   }
 
-  /** Ends the pool as pg does, and stops following the secret client's refresh events. */
+  /**
+   * Ends the pool as pg does; connections still retrying through a rotation stop at once (their
+   * callers get `SecretClientError` `ABORTED`) instead of running out their budget. Stops following
+   * the secret client's refresh events.
+   */
   override end(): Promise<void>
   override end(callback: () => void): void
   override end(callback?: () => void): Promise<void> | undefined {
     this.#generations.detach()
+    if (!this.ending) {
+      for (const client of poolInternals(this)?._clients ?? []) {
+        if (client instanceof Client) endIfConnecting(client)
+      }
+    }
     if (callback === undefined) return super.end()
     super.end(callback)
     return undefined

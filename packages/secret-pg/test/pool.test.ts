@@ -165,6 +165,37 @@ describe.skipIf(!available)('Pool against a real PostgreSQL', () => {
     await pool.end()
   })
 
+  it('pool.end() stops connections still retrying instead of waiting out the budget', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    await fx.server.query(`ALTER ROLE "${role}" PASSWORD 'not-the-secret'`)
+    let refreshes = 0
+    const inner = fx.newClient()
+    const pool = poolFor(secretName, database, {
+      secretClient: {
+        getDatabaseCredentials: inner.getDatabaseCredentials.bind(inner),
+        refreshNow: (...args: Parameters<typeof inner.refreshNow>) => {
+          refreshes += 1
+          return inner.refreshNow(...args)
+        },
+      },
+      rotationRetry: { maxAttempts: 1000, maxTimeMs: 600_000, baseDelayMs: 5, maxDelayMs: 50 },
+    })
+    const queries = [1, 2, 3].map(() =>
+      pool.query('SELECT 1').then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    )
+    // Every connection has failed at least once and is retrying.
+    await expect.poll(() => refreshes >= 3).toBe(true)
+    await pool.end()
+    for (const error of await Promise.all(queries)) {
+      expect(error).toMatchObject({ name: 'SecretClientError', code: 'ABORTED' })
+    }
+    expect(pool.totalCount).toBe(0)
+    await expect.poll(() => fx.sessions(role)).toBe(0)
+  })
+
   it('pool.end() resolves with every connection closed', async () => {
     const { secretName, role, database } = await fx.createRdsSecret()
     const pool = poolFor(secretName, database)
