@@ -1,4 +1,5 @@
 import { SecretClientError } from '../errors.js'
+import { waitFor } from '../internal/wait-for.js'
 
 /**
  * The error a fetch rejects with when its signal fires: the signal's own reason when it is a
@@ -19,23 +20,5 @@ export function abortError(signal: AbortSignal): Error {
  * (`timeoutMs`); its outcome is then ignored.
  */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) {
-    promise.catch(() => {})
-    return Promise.reject(abortError(signal))
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
+  return waitFor(promise, signal, () => abortError(signal as AbortSignal))
 }

@@ -2,6 +2,7 @@ import { SecretClientError } from '../errors.js'
 import { abortableSleep } from '../internal/abortable-sleep.js'
 import { backoffDelay } from '../internal/backoff.js'
 import { globalTimers, type Timers } from '../internal/timers.js'
+import { waitFor } from '../internal/wait-for.js'
 import type { DatabaseCredentials, GetSecretOptions, VersionStage } from '../types.js'
 import { AuthRetryExhaustedError } from './auth-retry-exhausted-error.js'
 
@@ -266,25 +267,7 @@ function sharedRefresh(
     refresh = started
   }
   if (signal === NEVER) return refresh
-  const shared = refresh
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(aborted(secretName, signal.reason))
-      return
-    }
-    const onAbort = () => reject(aborted(secretName, signal.reason))
-    signal.addEventListener('abort', onAbort, { once: true })
-    shared.then(
-      (info) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(info)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
+  return waitFor(refresh, signal, (reason) => aborted(secretName, reason))
 }
 
 function aborted(secretName: string, reason: unknown, lastError?: unknown): SecretClientError {
