@@ -1,4 +1,5 @@
 export { parseDatabaseCredentials } from './database-credentials.js'
+export { closeDefaultSecretClient, defaultSecretClient } from './default-secret-client.js'
 export type {
   SecretClientErrorCode,
   SecretClientErrorOptions,

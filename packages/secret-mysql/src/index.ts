@@ -3,7 +3,11 @@ import { createConnection } from './create-connection.js'
 import { createPool } from './create-pool.js'
 import { createPoolCluster } from './create-pool-cluster.js'
 
-export { AuthRetryExhaustedError, type RotationRetryOptions } from '@org/secret-client'
+export {
+  AuthRetryExhaustedError,
+  closeDefaultSecretClient,
+  type RotationRetryOptions,
+} from '@org/secret-client'
 export * from 'mysql2'
 export {
   createConnection as connect,
@@ -12,7 +16,6 @@ export {
 } from './create-connection.js'
 export { createPool, type SecretPoolOptions } from './create-pool.js'
 export { createPoolCluster, type SecretPoolCluster } from './create-pool-cluster.js'
-export { closeDefaultSecretClient } from './default-secret-client.js'
 export { type SecretPoolState, secretPoolState } from './internal/attach-secret-to-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export { SecretMysqlError, type SecretMysqlErrorCode } from './secret-mysql-error.js'

@@ -12,10 +12,13 @@ import { applyCredentials, resolveSecretOptions } from './internal/resolve-secre
 import { isAuthFailure } from './is-auth-failure.js'
 import type { SecretOptions } from './secret-options.js'
 
-export { AuthRetryExhaustedError, type RotationRetryOptions } from '@org/secret-client'
+export {
+  AuthRetryExhaustedError,
+  closeDefaultSecretClient,
+  type RotationRetryOptions,
+} from '@org/secret-client'
 export * from 'mysql2/promise'
 export type { SecretPoolOptions } from './create-pool.js'
-export { closeDefaultSecretClient } from './default-secret-client.js'
 export { type SecretPoolState, secretPoolState } from './internal/attach-secret-to-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export { SecretMysqlError, type SecretMysqlErrorCode } from './secret-mysql-error.js'

@@ -5,13 +5,14 @@
  *
  * @packageDocumentation
  */
+
+import { closeDefaultSecretClient } from '@org/secret-client'
 import pg from 'pg'
 import { Client } from './client.js'
-import { closeDefaultSecretClient } from './default-secret-client.js'
 import { isAuthFailure } from './is-auth-failure.js'
 import { Pool } from './pool.js'
 
-export { AuthRetryExhaustedError } from '@org/secret-client'
+export { AuthRetryExhaustedError, closeDefaultSecretClient } from '@org/secret-client'
 export type {
   BindConfig,
   ClientBase,
@@ -50,7 +51,6 @@ export {
   types,
 } from 'pg'
 export { Client } from './client.js'
-export { closeDefaultSecretClient } from './default-secret-client.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export { Pool } from './pool.js'
 export type {

@@ -4,7 +4,7 @@ import type {
   RotationRetryOptions,
   VersionStage,
 } from '@org/secret-client'
-import { defaultSecretClient } from '../default-secret-client.js'
+import { defaultSecretClient } from '@org/secret-client'
 import { SecretMysqlError } from '../secret-mysql-error.js'
 import { SECRET_OPTION_KEYS, type SecretOptions } from '../secret-options.js'
 

@@ -1,10 +1,10 @@
 import {
   type DatabaseSecretSource,
+  defaultSecretClient,
   type RotationRetryOptions,
   SecretClientError,
   type VersionStage,
 } from '@org/secret-client'
-import { defaultSecretClient } from '../default-secret-client.js'
 
 /** The secret-related options of a Client or Pool, checked once and frozen. */
 export interface SecretSettings {
