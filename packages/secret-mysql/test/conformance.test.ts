@@ -1,9 +1,5 @@
-import {
-  type DriverAdapter,
-  describeWithServer,
-  probeMariaDb,
-  runDriverConformance,
-} from '@org/test-support'
+import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
+import { describeWithServer, probeMariaDb } from '@org/test-support'
 import { createConnection, createPool } from '../src/promise.js'
 
 const asRows = ([rows]: [unknown, unknown]) => rows as Array<Record<string, unknown>>

@@ -1,9 +1,5 @@
-import {
-  describeWithServer,
-  type EmulatorFixture,
-  probeMariaDb,
-  startEmulatorFixture,
-} from '@org/test-support'
+import { type EmulatorFixture, startEmulatorFixture } from '@org/driver-conformance'
+import { describeWithServer, probeMariaDb } from '@org/test-support'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { closeDefaultSecretClient, createConnection, createPool } from '../src/promise.js'
 

@@ -1,9 +1,5 @@
-import {
-  type DriverAdapter,
-  describeWithServer,
-  probeEmbeddedPostgres,
-  runDriverConformance,
-} from '@org/test-support'
+import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
+import { describeWithServer, probeEmbeddedPostgres } from '@org/test-support'
 import { Client, Pool } from '../src/index.js'
 
 const adapter: DriverAdapter = {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type EmulatorFixture,
-  type FixtureSecret,
-  startEmulatorFixture,
-} from '../emulator-fixture.js'
 import type {
   ConformanceConnectOptions,
   ConformanceQueryable,
   DriverAdapter,
 } from './driver-adapter.js'
+import {
+  type EmulatorFixture,
+  type FixtureSecret,
+  startEmulatorFixture,
+} from './emulator-fixture.js'
 import { openHandleCounts, waitForHandles } from './open-handles.js'
 
 /** Knobs of {@link runDriverConformance}; the defaults are the acceptance figures. */

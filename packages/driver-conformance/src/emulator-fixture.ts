@@ -1,9 +1,20 @@
-import type { FaultInjector, FaultRule, KmsEmulator, RotationFaultRule } from '@org/kms-emulator'
-import type { SecretCacheClient, SecretCacheClientOptions } from '@org/secret-client'
+import {
+  type FaultInjector,
+  type FaultRule,
+  type KmsEmulator,
+  type RotationFaultRule,
+  startKmsEmulator,
+} from '@org/kms-emulator'
+import { SecretCacheClient, type SecretCacheClientOptions } from '@org/secret-client'
+import {
+  type MariaDbHelper,
+  mariadb,
+  type PgServer,
+  randomName,
+  randomPassword,
+  startPostgres,
+} from '@org/test-support'
 import pg from 'pg'
-import { type MariaDbHelper, mariadb } from './mariadb.js'
-import { randomName, randomPassword } from './random-name.js'
-import { type PgServer, startPostgres } from './start-postgres.js'
 
 /** Engines the fixture can stand up a rotated account on. */
 export type FixtureEngine = 'mariadb' | 'postgresql'
@@ -194,8 +205,6 @@ function pgAdmin(server: PgServer): ServerAdmin {
 export async function startEmulatorFixture(
   options: EmulatorFixtureOptions,
 ): Promise<EmulatorFixture> {
-  const { startKmsEmulator } = await import('@org/kms-emulator')
-  const { SecretCacheClient } = await import('@org/secret-client')
   const admin =
     options.engine === 'mariadb'
       ? mariaAdmin(mariadb())

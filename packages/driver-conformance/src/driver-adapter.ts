@@ -1,5 +1,5 @@
 import type { RotationRetryOptions, SecretCacheClient } from '@org/secret-client'
-import type { FixtureEngine } from '../emulator-fixture.js'
+import type { FixtureEngine } from './emulator-fixture.js'
 
 /** What the conformance suite passes to a driver to open a single connection. */
 export interface ConformanceConnectOptions {

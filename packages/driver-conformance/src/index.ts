@@ -1,0 +1,16 @@
+export type {
+  ConformanceConnectOptions,
+  ConformancePoolOptions,
+  ConformanceQueryable,
+  DriverAdapter,
+} from './driver-adapter.js'
+export {
+  type EmulatorFixture,
+  type EmulatorFixtureOptions,
+  type FixtureEngine,
+  type FixtureSecret,
+  type FixtureSubType,
+  startEmulatorFixture,
+} from './emulator-fixture.js'
+export { type HandleCounts, openHandleCounts, waitForHandles } from './open-handles.js'
+export { type DriverConformanceOptions, runDriverConformance } from './run-driver-conformance.js'
