@@ -30,7 +30,10 @@ export interface InitialSecret {
     accountName: string
     accountPassword: string
   }
-  /** Enables automatic rotation of an Rds secret, e.g. `'7d'` or `'604800s'`. */
+  /**
+   * Enables automatic rotation of an Rds secret, e.g. `'7d'` or `'604800s'`.
+   * @default none (no automatic rotation)
+   */
   rotationInterval?: string
 }
 
@@ -71,6 +74,12 @@ export interface KmsEmulatorOptions {
   databaseEngineFactory?: DatabaseEngineFactory
   /** Audit entries kept in memory (oldest dropped first). @default 10000 */
   maxAuditEntries?: number
+  /**
+   * How long `close()` waits for running operations (rotations, account creations, scheduler
+   * ticks) before it closes the database engines anyway, in milliseconds.
+   * @default 10000
+   */
+  closeTimeoutMs?: number
   /** Randomness for fault `probability` (tests may make it deterministic). @default Math.random */
   random?: () => number
 }

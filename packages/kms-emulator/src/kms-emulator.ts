@@ -11,8 +11,10 @@ import { ADMIN_PREFIX, handleAdminRequest } from './http/admin-handler.js'
 import { handleApiRequest } from './http/api-request-handler.js'
 import { sendJson } from './http/send-json.js'
 import { TrackedDelays } from './http/tracked-delays.js'
+import { InFlight } from './internal/in-flight.js'
 import { initialSecretRecord } from './internal/initial-secret-record.js'
 import { resolveOptions } from './internal/resolve-options.js'
+import { safeErrorFields } from './internal/safe-error-fields.js'
 import type { KmsEmulatorOptions } from './kms-emulator-options.js'
 import type { OperationContext } from './operations/operation-context.js'
 import { OPERATIONS } from './operations/operation-table.js'
@@ -62,7 +64,12 @@ export interface KmsEmulator {
    * windows and performs due automatic rotations. Use with an injected clock.
    */
   tick(): Promise<void>
-  /** Stops the server (dropping keep-alive and hung connections), the scheduler and the engines. */
+  /**
+   * Stops accepting requests (dropping keep-alive and hung connections) and the scheduler, waits
+   * up to `closeTimeoutMs` for running operations (rotations, account creations, ticks), then
+   * closes the database engines. Later calls of {@link KmsEmulator.call},
+   * {@link KmsEmulator.rotateSecret} and {@link KmsEmulator.tick} reject with `CLOSED`.
+   */
   close(): Promise<void>
 }
 
@@ -88,7 +95,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   store.persist()
 
   const faults = new FaultInjector(config.random)
-  const audit = new AuditLog(config.maxAuditEntries)
+  const audit = new AuditLog(config.maxAuditEntries, new Set(Object.keys(OPERATIONS)))
   const engines = new EngineRegistry(
     config.databases,
     config.databaseEngineFactory ?? createDatabaseEngine,
@@ -107,36 +114,48 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const delays = new TrackedDelays()
   let closing = false
 
+  const inFlight = new InFlight()
+  const closedError = () => new KmsEmulatorError('CLOSED', 'The emulator is closed')
+
   let ticking: Promise<void> | undefined
   const tick = (): Promise<void> => {
+    if (closing) return Promise.reject(closedError())
     // Overlapping ticks would rotate the same secret twice.
-    ticking ??= (async () => {
-      try {
-        store.list()
-        await rotator.runDeferred()
-        await rotator.rotateDue()
-      } finally {
-        ticking = undefined
+    if (!ticking) {
+      const run = inFlight.track(
+        (async () => {
+          store.list()
+          await rotator.runDeferred()
+          await rotator.rotateDue()
+        })(),
+      )
+      ticking = run
+      // Cleared once settled, either way. A `finally` inside the async function would run before
+      // the assignment when the first statement throws, leaving a rejected tick behind for good.
+      const clear = () => {
+        if (ticking === run) ticking = undefined
       }
-    })()
+      run.then(clear, clear)
+    }
     return ticking
   }
 
   const call = async (action: string, params: Record<string, string> = {}) => {
-    if (closing) throw new KmsEmulatorError('CLOSED', 'The emulator is closed')
+    if (closing) throw closedError()
     const operation = Object.hasOwn(OPERATIONS, action) ? OPERATIONS[action] : undefined
     if (!operation) {
       throw new KmsApiError('InvalidAction.NotFound', 404, `Unknown action ${action}`)
     }
-    return operation(params, context)
+    return inFlight.track(operation(params, context))
   }
   const rotateSecret = async (name: string) => {
-    if (closing) throw new KmsEmulatorError('CLOSED', 'The emulator is closed')
-    return rotator.rotate(store.getActive(name), { manual: false })
+    if (closing) throw closedError()
+    return inFlight.track(rotator.rotate(store.getActive(name), { manual: false }))
   }
   const checkSecretAccount = (name: string) => call('CheckSecretAccount', { SecretName: name })
 
   let endpoint = ''
+  let port = 0
   // The SDK puts every parameter, including a 30 KB secret value (up to ~90 KB percent-encoded),
   // in the query string, far beyond Node's default 16 KB header limit.
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
@@ -159,6 +178,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
             regionId: config.regionId,
             accessKeyId: config.accessKeys[0]?.accessKeyId,
           }),
+          port: () => port,
         })
       : handleApiRequest(req, res, url, {
           authenticator,
@@ -168,6 +188,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
           delays,
           logger: config.logger,
           isClosing: () => closing,
+          track: (work) => inFlight.track(work),
         })
     handled.catch(() => {
       // Handlers answer every error themselves; this only guards against a broken socket.
@@ -190,6 +211,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     )
   }
   const address = server.address() as AddressInfo
+  port = address.port
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
   endpoint = `http://${hostForUrl}:${address.port}`
 
@@ -197,9 +219,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     config.schedulerIntervalMs > 0
       ? setInterval(() => {
           tick().catch((err: unknown) =>
-            config.logger.error?.('scheduler tick failed', {
-              error: err instanceof Error ? err.name : 'unknown',
-            }),
+            config.logger.error?.('scheduler tick failed', safeErrorFields(err)),
           )
         }, config.schedulerIntervalMs)
       : undefined
@@ -235,8 +255,16 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()
         await serverClosed
-        await ticking?.catch(() => undefined)
+        // Running rotations and account creations still need their engine and the state file.
+        if (!(await inFlight.drain(config.closeTimeoutMs))) {
+          config.logger.warn?.('close() stopped waiting for running operations', {
+            running: inFlight.size,
+            closeTimeoutMs: config.closeTimeoutMs,
+          })
+        }
         rotator.dispose()
+        // An operation that outlived the wait must not write the state file after close().
+        store.close()
         await engines.close()
         config.logger.info?.('kms emulator closed', { endpoint })
       })()

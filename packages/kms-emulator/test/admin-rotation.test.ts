@@ -33,6 +33,7 @@ afterEach(async () => {
 const admin = (path: string, method = 'GET', body?: unknown) =>
   fetch(`${emulator.endpoint}/__emulator/${path}`, {
     method,
+    headers: { 'x-kms-emulator-admin': '1', 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }))
 

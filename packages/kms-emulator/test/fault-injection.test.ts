@@ -169,7 +169,10 @@ describe('fault injection', () => {
 
 describe('admin endpoint', () => {
   const admin = (path: string, init?: RequestInit) =>
-    fetch(`${emulator.endpoint}/__emulator/${path}`, init).then(async (r) => ({
+    fetch(`${emulator.endpoint}/__emulator/${path}`, {
+      ...init,
+      headers: { 'x-kms-emulator-admin': '1', 'content-type': 'application/json' },
+    }).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as Record<string, unknown>,
     }))

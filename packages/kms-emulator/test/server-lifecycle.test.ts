@@ -140,11 +140,12 @@ describe('admin endpoint access', () => {
     const faults = new FaultInjector()
     await handleAdminRequest(req, res, new URL('http://x/__emulator/faults'), {
       faults,
-      audit: new AuditLog(10),
+      audit: new AuditLog(10, new Set()),
       tick: async () => undefined,
       rotateSecret: async () => ({ versionId: 'x' }),
       checkSecretAccount: async () => ({}),
       info: () => ({}),
+      port: () => 8400,
     })
     expect(status).toBe(403)
     expect(JSON.parse(body).Code).toBe('Forbidden.NoPermission')

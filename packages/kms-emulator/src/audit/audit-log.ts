@@ -26,22 +26,40 @@ export interface ActionCounters {
   byCode: Record<string, number>
 }
 
+/** Counter key of calls that named no action. */
+export const NO_ACTION = '(none)'
+/** Counter key of calls that named an action the emulator does not know. */
+export const UNKNOWN_ACTION = '(unknown)'
+
 /**
- * Bounded audit log plus per-action counters. Counters survive audit truncation; both are reset
+ * Bounded audit log plus per-action counters. Only known actions get a counter of their own:
+ * the action name of an unauthenticated request is caller-chosen, so every unknown one shares
+ * {@link UNKNOWN_ACTION} and the counters cannot grow without bound. Counters survive audit truncation; both are reset
  * by {@link AuditLog.reset}.
  */
 export class AuditLog {
   private entries: AuditEntry[] = []
   private readonly counters = new Map<string, ActionCounters>()
 
-  /** @param maxEntries oldest entries are dropped beyond this. */
-  constructor(private readonly maxEntries: number) {}
+  /**
+   * @param maxEntries - oldest entries are dropped beyond this
+   * @param knownActions - actions counted under their own name
+   */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly knownActions: ReadonlySet<string>,
+  ) {}
 
   record(entry: AuditEntry): void {
     this.entries.push(entry)
     if (this.entries.length > this.maxEntries)
       this.entries.splice(0, this.entries.length - this.maxEntries)
-    const key = entry.action ?? '(none)'
+    const key =
+      entry.action === undefined
+        ? NO_ACTION
+        : this.knownActions.has(entry.action)
+          ? entry.action
+          : UNKNOWN_ACTION
     let c = this.counters.get(key)
     if (!c) {
       c = { calls: 0, ok: 0, errors: 0, byCode: {} }

@@ -5,6 +5,7 @@ export interface EmulatorAccessKey {
   /**
    * When set, the key behaves like an STS credential: every request must carry this token
    * (`SecurityToken` parameter or `x-acs-security-token` header).
+   * @default none (a long-term AccessKey that needs no token)
    */
   securityToken?: string
 }

@@ -81,8 +81,11 @@ export class Authenticator {
         'The request signature does not conform to Aliyun standards: bad Authorization.',
       )
     }
+    // Unsigned, these could be swapped on a captured request: another action, a replayed date.
     for (const required of [
       'host',
+      'x-acs-action',
+      'x-acs-version',
       'x-acs-date',
       'x-acs-signature-nonce',
       'x-acs-content-sha256',

@@ -105,7 +105,11 @@ export class MysqlEngine implements DatabaseEngine {
     }
     try {
       if (!this.#prepared.has(connection.connection)) {
-        await connection.query(SAFE_SQL_MODE)
+        try {
+          await connection.query(SAFE_SQL_MODE)
+        } catch (error) {
+          throw wrapDriverError(error, { operation, secret: false })
+        }
         this.#prepared.add(connection.connection)
       }
       return await work(connection)

@@ -1,4 +1,5 @@
 import { KmsEmulatorError } from '../errors.js'
+import { OPERATIONS } from '../operations/operation-table.js'
 import {
   FAULT_ERRORS,
   type FaultRule,
@@ -40,7 +41,17 @@ function validateRule(rule: FaultRule): void {
   for (const key of Object.keys(rule)) {
     if (!allowed.has(key)) throw invalid(`Unknown fault rule field "${key}"`)
   }
-  if (rule.error !== undefined && !(rule.error in FAULT_ERRORS)) {
+  if (
+    rule.action !== undefined &&
+    (typeof rule.action !== 'string' || !Object.hasOwn(OPERATIONS, rule.action))
+  ) {
+    // A typo would otherwise be a rule that silently never matches.
+    throw invalid(`fault action must be one of ${Object.keys(OPERATIONS).join(', ')}`)
+  }
+  if (rule.secretName !== undefined && typeof rule.secretName !== 'string') {
+    throw invalid('fault secretName must be a string')
+  }
+  if (rule.error !== undefined && !Object.hasOwn(FAULT_ERRORS, rule.error)) {
     throw invalid(`fault error must be one of ${Object.keys(FAULT_ERRORS).join(', ')}`)
   }
   if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1)) {

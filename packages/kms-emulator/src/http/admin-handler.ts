@@ -10,6 +10,12 @@ import { sendJson } from './send-json.js'
 /** Path prefix of the admin endpoint. */
 export const ADMIN_PREFIX = '/__emulator/'
 
+/**
+ * Header every admin request must carry with the value `1`. A web page can only send a custom
+ * header after a CORS preflight, which the endpoint never answers positively.
+ */
+export const ADMIN_HEADER = 'x-kms-emulator-admin'
+
 /** What the admin endpoint can reach. */
 export interface AdminDeps {
   faults: FaultInjector
@@ -18,6 +24,41 @@ export interface AdminDeps {
   rotateSecret(name: string): Promise<{ versionId: string }>
   checkSecretAccount(name: string): Promise<Record<string, unknown>>
   info(): Record<string, unknown>
+  /** The port the server listens on, which the `Host` header must name. */
+  port(): number
+}
+
+function forbidden(why: string): KmsApiError {
+  return new KmsApiError('Forbidden.NoPermission', 403, `The emulator admin endpoint ${why}`)
+}
+
+/**
+ * Whether `Host` names the loopback interface and the emulator's port. A DNS-rebinding page
+ * reaches 127.0.0.1 under its own host name, which this rejects.
+ */
+function isLoopbackHost(host: string | undefined, port: number): boolean {
+  if (!host) return false
+  const h = host.toLowerCase()
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`
+}
+
+/**
+ * Rejects what a web page could send without a preflight: a body must be `application/json`
+ * (the CORS "simple" types text/plain, form and multipart are refused).
+ */
+function assertJsonBody(req: IncomingMessage): void {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  const type = req.headers['content-type']
+  if (type === undefined && !hasBody) return
+  if (!type?.toLowerCase().startsWith('application/json')) {
+    throw new KmsApiError(
+      'UnsupportedMediaType',
+      415,
+      'The emulator admin endpoint only accepts application/json bodies.',
+    )
+  }
 }
 
 function notFound(): KmsEmulatorError {
@@ -36,7 +77,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /**
  * The loopback-only admin endpoint (`/__emulator/...`): faults, audit, counters, scheduler tick,
  * direct rotation and account check. Callers from other addresses get 403 even when the server
- * listens beyond loopback. It needs no signature: reaching loopback is the credential.
+ * listens beyond loopback. It needs no signature: reaching loopback is the credential, and so
+ * that a web page in a local browser cannot use it, every request needs the
+ * {@link ADMIN_HEADER} header and a loopback `Host` header, and bodies must be JSON.
  */
 export async function handleAdminRequest(
   req: IncomingMessage,
@@ -46,14 +89,21 @@ export async function handleAdminRequest(
 ): Promise<void> {
   try {
     if (!isLoopback(req.socket.remoteAddress)) {
-      throw new KmsApiError(
-        'Forbidden.NoPermission',
-        403,
-        'The emulator admin endpoint only answers loopback callers.',
+      throw forbidden('only answers loopback callers.')
+    }
+    const method = (req.method ?? 'GET').toUpperCase()
+    // A CORS preflight is refused (no Access-Control-* headers), so browsers never send the call.
+    if (method === 'OPTIONS') throw forbidden('does not answer cross-origin requests.')
+    if (!isLoopbackHost(req.headers.host, deps.port())) {
+      throw forbidden(
+        `requires a Host header of 127.0.0.1, localhost or [::1] with port ${deps.port()}.`,
       )
     }
+    if (req.headers[ADMIN_HEADER] !== '1') {
+      throw forbidden(`requires the header X-Kms-Emulator-Admin: 1.`)
+    }
+    assertJsonBody(req)
     const path = url.pathname.slice(ADMIN_PREFIX.length).replace(/\/+$/, '')
-    const method = (req.method ?? 'GET').toUpperCase()
     const route = `${method} ${path}`
     if (route === 'GET health') return sendJson(res, 200, deps.info())
     if (route === 'GET audit') return sendJson(res, 200, { entries: deps.audit.list() })

@@ -7,6 +7,7 @@ import { KmsApiError } from '../errors.js'
 import type { FaultInjector } from '../faults/fault-injector.js'
 import { FAULT_ERRORS } from '../faults/fault-rule.js'
 import { missingParameter } from '../internal/api-errors.js'
+import { safeErrorFields } from '../internal/safe-error-fields.js'
 import type { EmulatorLogger } from '../logger.js'
 import type { OperationContext } from '../operations/operation-context.js'
 import { OPERATIONS } from '../operations/operation-table.js'
@@ -26,6 +27,8 @@ export interface ApiHandlerDeps {
   delays: TrackedDelays
   logger: EmulatorLogger
   isClosing(): boolean
+  /** Registers a running operation so close() waits for it. */
+  track<T>(result: T | Promise<T>): Promise<T>
 }
 
 function errorBody(err: KmsApiError, requestId: string, host: string): Record<string, unknown> {
@@ -110,11 +113,6 @@ export async function handleApiRequest(
       faultId = effect.ruleId
       if (effect.latencyMs > 0) await deps.delays.wait(effect.latencyMs)
       if (effect.outcome === 'hang') await deps.faults.waitWhileHung()
-      if (deps.isClosing()) {
-        req.socket.destroy()
-        finish('ConnectionReset', 0)
-        return
-      }
       if (effect.outcome === 'reset') {
         req.socket.destroy()
         finish('ConnectionReset', 0)
@@ -126,7 +124,13 @@ export async function handleApiRequest(
       }
     }
 
-    const result = await operation(params, deps.context)
+    // A request that arrives (or resumes after a fault delay) while closing is not started.
+    if (deps.isClosing()) {
+      req.socket.destroy()
+      finish('ConnectionReset', 0)
+      return
+    }
+    const result = await deps.track(operation(params, deps.context))
     sendJson(res, 200, { RequestId: requestId, ...result }, { 'x-acs-request-id': requestId })
     finish('OK', 200)
   } catch (err) {
@@ -137,7 +141,7 @@ export async function handleApiRequest(
       deps.logger.error?.('unexpected error while serving a request', {
         requestId,
         action,
-        error: err instanceof Error ? err.name : 'unknown',
+        ...safeErrorFields(err),
       })
       apiError = new KmsApiError('InternalFailure', 500, 'Internal Failure')
     }

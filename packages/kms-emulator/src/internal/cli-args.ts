@@ -20,7 +20,8 @@ Options:
                                               "subType", "accountName", "accountPassword" },
                                               "rotationInterval"? }]
                               regionId, accountId, host, port, stateFile,
-                              allowShortRotationInterval, schedulerIntervalMs, maxAuditEntries
+                              allowShortRotationInterval, schedulerIntervalMs, maxAuditEntries,
+                              closeTimeoutMs
                             Command-line flags override the file.
   --state <file>            Persist secrets to this JSON file (written atomically, mode 0600)
                             and reload them on the next start
@@ -33,7 +34,8 @@ Options:
   -v, --version             Show the version
 
 Without accessKeys in --config a random key pair is generated on every start.
-The admin endpoint /__emulator/ (faults, audit, counters, tick) answers loopback callers only.
+The admin endpoint /__emulator/ (faults, audit, counters, tick) answers loopback callers only,
+with a loopback Host header and the header X-Kms-Emulator-Admin: 1.
 SIGINT and SIGTERM close the server cleanly.
 
 Example:
@@ -52,6 +54,7 @@ const CONFIG_KEYS = new Set([
   'allowShortRotationInterval',
   'schedulerIntervalMs',
   'maxAuditEntries',
+  'closeTimeoutMs',
 ])
 
 /** What the command line asks for. */

@@ -2,6 +2,7 @@ import { KmsApiError, KmsEmulatorError } from '../errors.js'
 import type { InitialSecret } from '../kms-emulator-options.js'
 import { ACS_CURRENT, type SecretRecord } from '../store/secret-record.js'
 import {
+  MAX_DOUBLE_USERS_ACCOUNT_NAME,
   parseRotationInterval,
   validateSecretData,
   validateSecretName,
@@ -42,6 +43,11 @@ export function initialSecretRecord(
       }
       if (typeof accountName !== 'string' || typeof accountPassword !== 'string') {
         throw fail('rds.accountName and rds.accountPassword are required')
+      }
+      if (subType === 'DoubleUsers' && accountName.length > MAX_DOUBLE_USERS_ACCOUNT_NAME) {
+        throw fail(
+          `rds.accountName of a DoubleUsers secret must be at most ${MAX_DOUBLE_USERS_ACCOUNT_NAME} characters (its clone is <accountName>_clone)`,
+        )
       }
       if (secret.value !== undefined) throw fail('an Rds secret takes rds, not value')
       data = JSON.stringify({ AccountName: accountName, AccountPassword: accountPassword })

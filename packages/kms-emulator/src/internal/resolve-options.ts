@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   logger: EmulatorLogger
   databaseEngineFactory: DatabaseEngineFactory | undefined
   maxAuditEntries: number
+  closeTimeoutMs: number
   random: () => number
 }
 
@@ -92,6 +93,14 @@ export function resolveOptions(options: KmsEmulatorOptions = {}): ResolvedOption
   if (!Number.isInteger(maxAuditEntries) || maxAuditEntries < 1) {
     throw invalid('maxAuditEntries must be a positive integer')
   }
+  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000
+  if (
+    typeof closeTimeoutMs !== 'number' ||
+    !Number.isFinite(closeTimeoutMs) ||
+    closeTimeoutMs < 0
+  ) {
+    throw invalid('closeTimeoutMs must be a non-negative number')
+  }
   if (options.stateFile !== undefined && typeof options.stateFile !== 'string') {
     throw invalid('stateFile must be a path')
   }
@@ -134,6 +143,7 @@ export function resolveOptions(options: KmsEmulatorOptions = {}): ResolvedOption
     logger: options.logger ?? {},
     databaseEngineFactory: options.databaseEngineFactory,
     maxAuditEntries,
+    closeTimeoutMs,
     random: options.random ?? Math.random,
   })
 }

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs'
 import { KmsEmulatorError } from '../errors.js'
 import { type KmsEmulator, startKmsEmulator } from '../kms-emulator.js'
 import type { EmulatorLogger } from '../logger.js'
 import { CLI_USAGE, parseCliArgs } from './cli-args.js'
+import { writePrivateFile } from './write-private-file.js'
 
 /** Where the CLI writes and which process it controls; injectable for tests. */
 export interface CliIo {
@@ -65,7 +65,17 @@ export async function runCli(
       accessKeyId: emulator.accessKeyId,
       accessKeySecret: emulator.accessKeySecret,
     }
-    writeFileSync(command.credentialsFile, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
+    try {
+      writePrivateFile(command.credentialsFile, `${JSON.stringify(content, null, 2)}\n`)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException | null)?.code
+      io.stderr(
+        `kms-emulator: cannot write the credentials file ${command.credentialsFile}${typeof code === 'string' ? ` (${code})` : ''}`,
+      )
+      // Nobody could use an emulator whose credentials were not delivered: stop it.
+      await emulator.close().catch(() => undefined)
+      return { exitCode: 1 }
+    }
     io.stdout(`credentials written to ${command.credentialsFile}`)
   }
   io.stdout(`admin endpoint: ${emulator.endpoint}/__emulator/ (loopback only)`)

@@ -102,3 +102,9 @@ export function parseRotationInterval(value: string, allowShort: boolean): numbe
   }
   return seconds
 }
+
+/**
+ * Longest account name of a DoubleUsers secret whose second account the first rotation creates:
+ * `<name>_clone` must still fit the 32-character account name limit.
+ */
+export const MAX_DOUBLE_USERS_ACCOUNT_NAME = 32 - '_clone'.length

@@ -15,6 +15,7 @@ import {
   requiredString,
 } from '../internal/params.js'
 import {
+  MAX_DOUBLE_USERS_ACCOUNT_NAME,
   parseDataType,
   parseRotationInterval,
   parseTags,
@@ -109,7 +110,7 @@ function parseRdsAccounts(
   if (!Array.isArray(accounts) || accounts.length < 1 || accounts.length > max) {
     throw invalidParameter('SecretData', `Accounts must hold 1 to ${max} account(s)`)
   }
-  return accounts.map((a) => {
+  const result = accounts.map((a) => {
     const name = (a as { AccountName?: unknown } | null)?.AccountName
     const password = (a as { AccountPassword?: unknown } | null)?.AccountPassword
     if (typeof name !== 'string' || !ACCOUNT_NAME.test(name)) {
@@ -126,6 +127,18 @@ function parseRdsAccounts(
     }
     return { name, password: password as string | undefined }
   })
+  const primary = result[0] as { name: string }
+  if (
+    subType === 'DoubleUsers' &&
+    result.length === 1 &&
+    primary.name.length > MAX_DOUBLE_USERS_ACCOUNT_NAME
+  ) {
+    throw invalidParameter(
+      'SecretData',
+      `the AccountName of a DoubleUsers secret must be at most ${MAX_DOUBLE_USERS_ACCOUNT_NAME} characters, so that its second account <AccountName>_clone fits the 32-character limit`,
+    )
+  }
+  return result
 }
 
 function parseRotation(
@@ -177,85 +190,88 @@ export const createSecret: Operation = async (params, ctx) => {
   if (description !== undefined && description.length > 1024) {
     throw invalidParameter('Description', 'must be at most 1024 characters')
   }
-  if (ctx.store.has(name)) throw resourceExists(`secret "${name}"`)
-
-  const now = ctx.now()
-  let storedData = data
-  let rds: RdsSecretState | undefined
-  if (type === 'Generic') {
-    if (rotation.enabled) {
-      throw invalidParameter(
-        'EnableAutomaticRotation',
-        'Generic secrets do not rotate automatically',
-      )
-    }
-    if (optionalString(params, 'ExtendedConfig') !== undefined) {
-      throw invalidParameter('ExtendedConfig', 'only managed secrets take an ExtendedConfig')
-    }
-  } else {
-    if (dataType !== 'text') throw invalidParameter('SecretDataType', 'an Rds secret is text')
-    const ext = optionalJson(params, 'ExtendedConfig')
-    if (ext === undefined) throw missingParameter('ExtendedConfig')
-    const config = parseRdsExtendedConfig(ext)
-    const accounts = parseRdsAccounts(data, config.subType, config.createAccount)
-    const engine = ctx.engines.get(config.instanceId)
-    const primary = accounts[0] as { name: string; password: string | undefined }
-    let password = primary.password
-    if (config.createAccount) {
-      const exists = await onDatabase('look up the account', () =>
-        engine.accountExists(primary.name),
-      )
-      if (exists) throw resourceExists(`account "${primary.name}" on ${config.instanceId}`)
-      password ??= generateDatabasePassword()
-      const created = password
-      await onDatabase('create the account', () =>
-        engine.createAccount(primary.name, created, config.databases),
-      )
+  // Reserved until the record is stored: a concurrent CreateSecret of the same name fails before
+  // it creates a database account that nothing would own.
+  const release = ctx.store.reserve(name)
+  try {
+    const now = ctx.now()
+    let storedData = data
+    let rds: RdsSecretState | undefined
+    if (type === 'Generic') {
+      if (rotation.enabled) {
+        throw invalidParameter(
+          'EnableAutomaticRotation',
+          'Generic secrets do not rotate automatically',
+        )
+      }
+      if (optionalString(params, 'ExtendedConfig') !== undefined) {
+        throw invalidParameter('ExtendedConfig', 'only managed secrets take an ExtendedConfig')
+      }
     } else {
-      for (const a of accounts) {
-        const exists = await onDatabase('look up the account', () => engine.accountExists(a.name))
-        if (!exists) {
-          throw invalidParameter(
-            'SecretData',
-            `the account "${a.name}" does not exist on ${config.instanceId}`,
-          )
+      if (dataType !== 'text') throw invalidParameter('SecretDataType', 'an Rds secret is text')
+      const ext = optionalJson(params, 'ExtendedConfig')
+      if (ext === undefined) throw missingParameter('ExtendedConfig')
+      const config = parseRdsExtendedConfig(ext)
+      const accounts = parseRdsAccounts(data, config.subType, config.createAccount)
+      const engine = ctx.engines.get(config.instanceId)
+      const primary = accounts[0] as { name: string; password: string | undefined }
+      let password = primary.password
+      if (config.createAccount) {
+        const exists = await onDatabase('look up the account', () =>
+          engine.accountExists(primary.name),
+        )
+        if (exists) throw resourceExists(`account "${primary.name}" on ${config.instanceId}`)
+        password ??= generateDatabasePassword()
+        const created = password
+        await onDatabase('create the account', () =>
+          engine.createAccount(primary.name, created, config.databases),
+        )
+      } else {
+        for (const a of accounts) {
+          const exists = await onDatabase('look up the account', () => engine.accountExists(a.name))
+          if (!exists) {
+            throw invalidParameter(
+              'SecretData',
+              `the account "${a.name}" does not exist on ${config.instanceId}`,
+            )
+          }
         }
       }
+      storedData = JSON.stringify({ AccountName: primary.name, AccountPassword: password })
+      rds = {
+        instanceId: config.instanceId,
+        subType: config.subType,
+        accounts: accounts.map((a) => a.name),
+        // An imported second account exists already; otherwise the first rotation clones one.
+        secondaryReady: accounts.length > 1,
+        ...(config.customData !== undefined ? { customData: config.customData } : {}),
+      }
     }
-    storedData = JSON.stringify({ AccountName: primary.name, AccountPassword: password })
-    rds = {
-      instanceId: config.instanceId,
-      subType: config.subType,
-      accounts: accounts.map((a) => a.name),
-      // An imported second account exists already; otherwise the first rotation clones one.
-      secondaryReady: accounts.length > 1,
-      ...(config.customData !== undefined ? { customData: config.customData } : {}),
-    }
-  }
 
-  const record: SecretRecord = {
-    name,
-    type,
-    ...(description !== undefined ? { description } : {}),
-    ...(optionalString(params, 'EncryptionKeyId') !== undefined
-      ? { encryptionKeyId: optionalString(params, 'EncryptionKeyId') as string }
-      : {}),
-    createTime: now,
-    updateTime: now,
-    tags,
-    versions: [{ versionId, createTime: now, data: storedData, dataType, stages: [ACS_CURRENT] }],
-    automaticRotation: rotation.enabled,
-    ...(rotation.intervalSec !== undefined
-      ? {
-          rotationIntervalSec: rotation.intervalSec,
-          nextRotationTime: now + rotation.intervalSec * 1000,
-        }
-      : {}),
-    rotationHistory: [],
-    ...(rds ? { rds } : {}),
+    const record: SecretRecord = {
+      name,
+      type,
+      ...(description !== undefined ? { description } : {}),
+      ...(optionalString(params, 'EncryptionKeyId') !== undefined
+        ? { encryptionKeyId: optionalString(params, 'EncryptionKeyId') as string }
+        : {}),
+      createTime: now,
+      updateTime: now,
+      tags,
+      versions: [{ versionId, createTime: now, data: storedData, dataType, stages: [ACS_CURRENT] }],
+      automaticRotation: rotation.enabled,
+      ...(rotation.intervalSec !== undefined
+        ? {
+            rotationIntervalSec: rotation.intervalSec,
+            nextRotationTime: now + rotation.intervalSec * 1000,
+          }
+        : {}),
+      rotationHistory: [],
+      ...(rds ? { rds } : {}),
+    }
+    ctx.store.add(record)
+    return { Arn: secretArn(ctx, name), VersionId: versionId, SecretName: name, SecretType: type }
+  } finally {
+    release()
   }
-  // A concurrent CreateSecret may have won while the database was consulted.
-  if (ctx.store.has(name)) throw resourceExists(`secret "${name}"`)
-  ctx.store.add(record)
-  return { Arn: secretArn(ctx, name), VersionId: versionId, SecretName: name, SecretType: type }
 }

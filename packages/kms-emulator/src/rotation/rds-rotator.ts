@@ -7,6 +7,7 @@ import {
   resourceExists,
   unsupportedOperation,
 } from '../internal/api-errors.js'
+import { safeErrorFields } from '../internal/safe-error-fields.js'
 import { validateVersionId } from '../internal/validation.js'
 import type { EmulatorLogger } from '../logger.js'
 import { generateDatabasePassword } from '../random-password.js'
@@ -23,8 +24,16 @@ import type { EngineRegistry } from './engine-registry.js'
 /** Documented limit of manual rotations per secret and hour. */
 export const MAX_ROTATIONS_PER_HOUR = 50
 const HOUR_MS = 3_600_000
-/** Delay before an automatic rotation that failed is tried again. */
+/** First delay before an automatic rotation that failed is tried again (shorter intervals use theirs). */
 const AUTOMATIC_RETRY_MS = 60_000
+/** Longest delay between retries of a failing automatic rotation; the delay doubles up to it. */
+const MAX_AUTOMATIC_RETRY_MS = HOUR_MS
+
+/** Delay before the next try of an automatic rotation that failed `failures` times in a row. */
+export function automaticRetryDelayMs(intervalSec: number | undefined, failures: number): number {
+  const base = Math.min((intervalSec ?? 60) * 1000, AUTOMATIC_RETRY_MS)
+  return Math.min(base * 2 ** Math.min(failures - 1, 30), MAX_AUTOMATIC_RETRY_MS)
+}
 
 interface DeferredStep {
   secretName: string
@@ -105,6 +114,8 @@ export class RdsRotator {
     const password = generateDatabasePassword()
 
     let target = currentAccount
+    // DoubleUsers, first rotation: the clone name is not yet recorded as this secret's account.
+    let claimClone = false
     let databaseChange: () => Promise<void>
     if (rds.subType === 'SingleUser') {
       databaseChange = () => engine.setPassword(target, password)
@@ -114,10 +125,12 @@ export class RdsRotator {
       if (rds.secondaryReady) {
         databaseChange = () => engine.setPassword(target, password)
       } else {
+        claimClone = !rds.accounts.includes(target)
+        // cloneAccount is idempotent on purpose: a first rotation that failed half-way is
+        // retried on the clone this secret recorded (see claimClone below), never on another.
         databaseChange = async () => {
           await engine.cloneAccount(currentAccount, target, password)
           rds.secondaryReady = true
-          if (!rds.accounts.includes(target)) rds.accounts.push(target)
         }
       }
     }
@@ -137,6 +150,7 @@ export class RdsRotator {
       moveStage(record, ACS_CURRENT, version)
       record.lastRotationTime = at
       record.updateTime = at
+      delete record.rotationFailures
       if (record.automaticRotation && record.rotationIntervalSec !== undefined) {
         record.nextRotationTime = at + record.rotationIntervalSec * 1000
       }
@@ -150,18 +164,43 @@ export class RdsRotator {
           secretName: record.name,
           instanceId: rds.instanceId,
           account: target,
-          error: cause instanceof Error ? cause.name : 'unknown',
+          ...safeErrorFields(cause),
         })
         throw internalFailure('The rotation failed: the database server rejected the change.')
       }
     }
+    // Records the clone name in the secret before creating it, after checking that no account of
+    // that name exists: cloneAccount would otherwise take over an unrelated account.
+    const claimCloneName = async () => {
+      let exists: boolean
+      try {
+        exists = await engine.accountExists(target)
+      } catch (cause) {
+        logger.error?.('rotation failed on the database server', {
+          secretName: record.name,
+          instanceId: rds.instanceId,
+          account: target,
+          ...safeErrorFields(cause),
+        })
+        throw internalFailure('The rotation failed: the database server could not be reached.')
+      }
+      if (exists) {
+        throw new KmsApiError(
+          'Rejected.ResourceExist',
+          409,
+          `The rotation failed: the account "${target}" already exists on ${rds.instanceId} and was not created by this secret; drop or rename it, then rotate again.`,
+        )
+      }
+      rds.accounts.push(target)
+      store.persist()
+    }
 
-    if (options.manual) record.rotationHistory.push(start)
-    const fault = faults.matchRotation(record.name)
     this.rotating.add(record.name)
     // While a fault window is open the secret stays "being rotated" until the deferred step ran.
     let deferred = false
     try {
+      if (claimClone) await claimCloneName()
+      const fault = faults.matchRotation(record.name)
       if (!fault) {
         await runDatabaseChange()
         applyStages()
@@ -177,6 +216,8 @@ export class RdsRotator {
     } finally {
       if (!deferred) this.rotating.delete(record.name)
     }
+    // Only rotations that happened count against the hourly limit.
+    if (options.manual) record.rotationHistory.push(start)
     logger.info?.('secret rotated', { secretName: record.name, versionId, account: target })
     return { versionId }
   }
@@ -191,12 +232,17 @@ export class RdsRotator {
       try {
         await this.rotate(record, { manual: false })
       } catch (err) {
+        // Backs off exponentially, so a rotation that keeps failing is retried at most hourly.
+        const failures = (record.rotationFailures ?? 0) + 1
+        const retryInMs = automaticRetryDelayMs(record.rotationIntervalSec, failures)
         logger.warn?.('automatic rotation failed; retrying later', {
           secretName: record.name,
           code: err instanceof KmsApiError ? err.code : 'unknown',
+          failures,
+          retryInMs,
         })
-        const interval = (record.rotationIntervalSec ?? 60) * 1000
-        record.nextRotationTime = now() + Math.min(interval, AUTOMATIC_RETRY_MS)
+        record.rotationFailures = failures
+        record.nextRotationTime = now() + retryInMs
         store.persist()
       }
     }

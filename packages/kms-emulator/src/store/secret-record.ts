@@ -50,6 +50,8 @@ export interface SecretRecord {
   lastRotationTime?: number
   /** Start times of recent rotations, for the 50-per-hour limit. */
   rotationHistory: number[]
+  /** Automatic rotations that failed in a row since the last successful one (for the backoff). */
+  rotationFailures?: number
   rds?: RdsSecretState
 }
 

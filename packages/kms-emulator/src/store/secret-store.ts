@@ -1,4 +1,4 @@
-import { inDeleteWindow, resourceNotFound } from '../internal/api-errors.js'
+import { inDeleteWindow, resourceExists, resourceNotFound } from '../internal/api-errors.js'
 import type { SecretRecord } from './secret-record.js'
 import { writeStateFile } from './state-file.js'
 
@@ -8,6 +8,8 @@ import { writeStateFile } from './state-file.js'
  */
 export class SecretStore {
   private readonly secrets = new Map<string, SecretRecord>()
+  private readonly reserved = new Set<string>()
+  private closed = false
 
   constructor(
     private readonly now: () => number,
@@ -67,8 +69,26 @@ export class SecretStore {
     )
   }
 
+  /**
+   * Reserves a name for a secret being created, so a concurrent create of the same name fails
+   * before it touches a database. `Rejected.ResourceExist` when the name is taken or reserved.
+   * Returns the release function; call it once the record was added or the create failed.
+   */
+  reserve(name: string): () => void {
+    if (this.reserved.has(name) || this.has(name)) throw resourceExists(`secret "${name}"`)
+    this.reserved.add(name)
+    return () => {
+      this.reserved.delete(name)
+    }
+  }
+
+  /** Stops writing the state file (after close(), nothing may rewrite it). */
+  close(): void {
+    this.closed = true
+  }
+
   /** Writes the state file, when one is configured. Call after every mutation. */
   persist(): void {
-    if (this.stateFile) writeStateFile(this.stateFile, [...this.secrets.values()])
+    if (this.stateFile && !this.closed) writeStateFile(this.stateFile, [...this.secrets.values()])
   }
 }

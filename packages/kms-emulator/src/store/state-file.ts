@@ -1,5 +1,6 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { KmsEmulatorError } from '../errors.js'
+import { writePrivateFile } from '../internal/write-private-file.js'
 import type { SecretRecord } from './secret-record.js'
 
 const STATE_VERSION = 1
@@ -9,16 +10,34 @@ interface StateFileContent {
   secrets: SecretRecord[]
 }
 
+/** ` at position N (line L column C)` from a JSON.parse error message, without the quoted text. */
+function jsonErrorPosition(err: SyntaxError): string {
+  const position = /position (\d+)/.exec(err.message)?.[1]
+  const line = /line (\d+) column (\d+)/.exec(err.message)
+  if (position === undefined) return ''
+  return ` at position ${position}${line ? ` (line ${line[1]} column ${line[2]})` : ''}`
+}
+
 /** Reads persisted secrets; a missing file is an empty state. */
 export function readStateFile(path: string): SecretRecord[] {
   if (!existsSync(path)) return []
   let parsed: unknown
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (cause) {
-    throw new KmsEmulatorError('STATE_FILE_INVALID', `State file ${path} is not valid JSON`, {
-      cause,
-    })
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new KmsEmulatorError(
+        'STATE_FILE_INVALID',
+        `State file ${path} cannot be read${typeof code === 'string' ? ` (${code})` : ''}`,
+      )
+    }
+    // Not the SyntaxError itself, not even as `cause`: its message quotes the file, whose
+    // content is secret values. Only where it failed.
+    throw new KmsEmulatorError(
+      'STATE_FILE_INVALID',
+      `State file ${path} is not valid JSON${jsonErrorPosition(err)}`,
+    )
   }
   const content = parsed as Partial<StateFileContent> | null
   if (
@@ -48,9 +67,6 @@ export function readStateFile(path: string): SecretRecord[] {
  * never leaves a half-written file. Mode 0600 because it holds secret values.
  */
 export function writeStateFile(path: string, secrets: SecretRecord[]): void {
-  const tmp = `${path}.${process.pid}.tmp`
   const content: StateFileContent = { version: STATE_VERSION, secrets }
-  writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
-  chmodSync(tmp, 0o600)
-  renameSync(tmp, path)
+  writePrivateFile(path, `${JSON.stringify(content, null, 2)}\n`)
 }
