@@ -23,6 +23,8 @@ export interface RefreshErrorEvent {
   reason: RefreshEvent['reason']
   code: SecretClientErrorCode
   kmsCode: string | undefined
+  /** Version id still cached for this key (it stays served within its limits), if any. */
+  previousVersionId: string | undefined
   durationMs: number
   attempts: number
 }

@@ -1,7 +1,12 @@
 import { LRUCache } from 'lru-cache'
 import { classifyError } from './classify-error.js'
 import { SecretClientError } from './errors.js'
-import type { EvictEvent, RefreshEvent, SecretCacheClientEvents } from './events.js'
+import type {
+  EvictEvent,
+  RefreshErrorEvent,
+  RefreshEvent,
+  SecretCacheClientEvents,
+} from './events.js'
 import { optionsFromEnv } from './from-env.js'
 import { CacheEntry } from './internal/cache-entry.js'
 import { CoarseClock } from './internal/coarse-clock.js'
@@ -13,6 +18,7 @@ import { runWithRetry } from './internal/run-with-retry.js'
 import { safeLog } from './internal/safe-log.js'
 import { globalTimers } from './internal/timers.js'
 import { TypedEmitter } from './internal/typed-emitter.js'
+import { waitFor } from './internal/wait-for.js'
 import { createKmsFetcher } from './kms/create-kms-fetcher.js'
 import type { SecretCacheClientOptions } from './options.js'
 import { SecretInfo } from './secret-info.js'
@@ -358,22 +364,37 @@ export class SecretCacheClient {
     return undefined
   }
 
-  /** Miss or expired read: join or start the key's flight; stale-if-error on transient failure. */
+  /**
+   * Miss or expired read: join or start the key's flight; stale-if-error on transient failure.
+   * With a usable stale value the caller waits for one attempt only: after a transient failure it
+   * gets the stale value while the flight goes on retrying in the background.
+   */
   async #load(secretName: string, options: GetSecretOptions | undefined): Promise<CacheEntry> {
     const stage = options?.versionStage ?? this.#config.versionStage
     const key = this.#key(secretName, stage)
+    const cached = this.#cache.peek(key)
     const flight =
       this.#flights.get(key) ??
       this.#startFlight(
         key,
         secretName,
         stage,
-        this.#cache.peek(key) === undefined ? 'miss' : 'expired',
+        cached === undefined ? 'miss' : 'expired',
         false,
         undefined,
       )
+    const toError = (reason: unknown): SecretClientError => abortedError(secretName, reason)
     try {
-      return await flight.join(options?.signal, (reason) => abortedError(secretName, reason))
+      if (cached !== undefined && Date.now() < cached.expiresAt + this.#config.maxStaleMs) {
+        // Whoever leaves early with the stale value, the retries must still refresh the entry.
+        flight.pin()
+        return await waitFor(
+          Promise.race([flight.promise, flight.retrying]),
+          options?.signal,
+          toError,
+        )
+      }
+      return await flight.join(options?.signal, toError)
     } catch (err) {
       if (!(err instanceof SecretClientError) || !err.retryable) throw err
       const current = this.#cache.peek(key)
@@ -422,9 +443,7 @@ export class SecretCacheClient {
     flight.promise = this.#run(flight, key, secretName, stage, after)
     const settled = (): void => {
       flight.settle()
-      if (this.#flights.get(key) !== flight) return
-      if (flight.next === undefined) this.#flights.delete(key)
-      else this.#flights.set(key, flight.next)
+      if (this.#flights.get(key) === flight) this.#advance(key, flight)
     }
     // Registered before any caller joins, so the key's slot is updated before callers resume; it
     // also marks the rejection handled (background refreshes have no caller).
@@ -436,9 +455,17 @@ export class SecretCacheClient {
   /** Every caller of a foreground flight aborted: stop fetching for nobody. */
   #abandon(key: string, secretName: string, flight: Flight<CacheEntry>): void {
     flight.controller.abort(abortedError(secretName, undefined))
-    if (this.#flights.get(key) !== flight) return
-    if (flight.next === undefined) this.#flights.delete(key)
-    else this.#flights.set(key, flight.next)
+    if (this.#flights.get(key) === flight) this.#advance(key, flight)
+  }
+
+  /**
+   * The key's current flight is done: its follow-up takes over, unless every caller of that
+   * follow-up already aborted — a later caller must start a fresh fetch, not inherit `ABORTED`.
+   */
+  #advance(key: string, flight: Flight<CacheEntry>): void {
+    const next = flight.next
+    if (next === undefined || next.controller.signal.aborted) this.#flights.delete(key)
+    else this.#flights.set(key, next)
   }
 
   async #run(
@@ -481,6 +508,7 @@ export class SecretCacheClient {
           flight.attempts = attempt
         },
         onRetry: (err, attempt, delayMs) => {
+          flight.retryScheduled(err)
           safeLog(config.logger, 'debug', 'secret-client: retrying KMS read', {
             secretName,
             versionStage: stage,
@@ -567,23 +595,31 @@ export class SecretCacheClient {
       })
       return error
     }
-    const payload = {
+    const entry = this.#cache.peek(key)
+    const payload: RefreshErrorEvent = {
       secretName,
       versionStage: stage,
       reason: flight.reason,
       code: error.code,
       kmsCode: error.kmsCode,
+      previousVersionId: entry?.info.versionId,
       durationMs,
       attempts: flight.attempts,
     }
     safeLog(config.logger, 'warn', 'secret-client: KMS read failed', { ...payload })
     this.#events.emit('refreshError', payload)
-    const entry = this.#cache.peek(key)
     if (entry !== undefined) {
+      const now = Date.now()
       if (error.code === 'SECRET_NOT_FOUND') this.#evict(key, entry, 'not-found')
       else if (error.code === 'ACCESS_DENIED') this.#evict(key, entry, 'access-denied')
-      else if (error.retryable && Date.now() >= entry.expiresAt + config.maxStaleMs) {
+      else if (error.retryable && now >= entry.expiresAt + config.maxStaleMs) {
         this.#evict(key, entry, 'stale-limit')
+      } else {
+        // Refresh-ahead is once per back-off interval, not once per hit, while KMS keeps failing.
+        entry.refreshAt = Math.max(
+          entry.refreshAt,
+          now + Math.max(STALE_RETRY_INTERVAL_MS, error.retryAfterMs ?? 0),
+        )
       }
     }
     return error

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { entryLifetime } from '../src/internal/entry-lifetime.js'
-import { clientWith, flush, kmsError, ManualFetcher, record, recordEvents } from './_helpers.js'
+import { entryLifetime, STALE_RETRY_INTERVAL_MS } from '../src/internal/entry-lifetime.js'
+import {
+  clientWith,
+  flush,
+  kmsError,
+  ManualFetcher,
+  record,
+  recordEvents,
+  ScriptFetcher,
+} from './_helpers.js'
 
 // Captured before fake timers replace it.
 const realSetImmediate = setImmediate
@@ -113,6 +121,68 @@ describe('refresh-ahead', () => {
     expect((await client.getSecretInfo('db')).versionId).toBe('v1')
     process.off('unhandledRejection', unhandled)
     expect(unhandled).not.toHaveBeenCalled()
+    await client.close()
+  })
+
+  it('a failing background refresh backs off instead of restarting on every hit', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    let throttling = false
+    const fetcher = new ScriptFetcher(() => {
+      if (throttling) throw kmsError('Rejected.Throttling')
+      return record('db', fetcher.count === 1 ? 'v1' : 'v2', 'pw')
+    })
+    const client = clientWith(fetcher, {
+      ttlMs: 100_000,
+      refreshAheadRatio: 0.5,
+      retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10 },
+    })
+    await client.getSecretInfo('db')
+    vi.advanceTimersByTime(50_000) // into the refresh-ahead window
+    throttling = true
+    // 180 hits over ~500 ms while KMS throttles: one background refresh with its 3 attempts.
+    for (let i = 0; i < 180; i++) {
+      expect((await client.getSecretInfo('db')).versionId).toBe('v1')
+      await vi.advanceTimersByTimeAsync(3)
+    }
+    expect(fetcher.count).toBe(1 + 3)
+    throttling = false
+    await vi.advanceTimersByTimeAsync(STALE_RETRY_INTERVAL_MS)
+    await client.getSecretInfo('db') // the back-off is over: one new background refresh
+    await flush()
+    expect(fetcher.count).toBe(5)
+    expect((await client.getSecretInfo('db')).versionId).toBe('v2')
+    await client.close()
+  })
+
+  it("a failed background refresh waits for the server's retryAfterMs when it is longer", async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    const fetcher = new ScriptFetcher((_request, call) => {
+      if (call > 1) throw kmsError('Rejected.Throttling', { retryAfterMs: 20_000 })
+      return record('db', 'v1', 'pw')
+    })
+    const client = clientWith(fetcher, {
+      ttlMs: 100_000,
+      refreshAheadRatio: 0.5,
+      retry: { maxAttempts: 1 },
+    })
+    const events = recordEvents(client)
+    await client.getSecretInfo('db')
+    vi.advanceTimersByTime(50_000)
+    await client.getSecretInfo('db')
+    await flush()
+    expect(fetcher.count).toBe(2)
+    expect(events.at(-1)?.payload).toMatchObject({
+      reason: 'refresh-ahead',
+      previousVersionId: 'v1',
+    })
+    vi.advanceTimersByTime(19_999)
+    await client.getSecretInfo('db')
+    await flush()
+    expect(fetcher.count).toBe(2)
+    vi.advanceTimersByTime(1)
+    await client.getSecretInfo('db')
+    await flush()
+    expect(fetcher.count).toBe(3)
     await client.close()
   })
 })

@@ -173,4 +173,28 @@ describe('refreshNow', () => {
     expect(fetcher.count).toBe(2)
     await client.close()
   })
+
+  it('a follow-up abandoned by its callers is not handed to a later caller that never aborted', async () => {
+    const fetcher = new ManualFetcher()
+    const client = clientWith(fetcher)
+    const first = client.getSecretInfo('db')
+    await flush()
+    const controller = new AbortController()
+    const forced = client.refreshNow('db', { signal: controller.signal })
+    controller.abort()
+    await expect(forced).rejects.toMatchObject({ code: 'ABORTED' })
+    // The caller retries as soon as its load fails, with no signal: it must never see ABORTED.
+    let firstError: unknown
+    const again = first.catch((err: unknown) => {
+      firstError = err
+      return client.getSecretInfo('db')
+    })
+    fetcher.calls[0]?.reject(kmsError('InvalidParameter'))
+    await flush()
+    expect(firstError).toMatchObject({ code: 'KMS_ERROR' })
+    expect(fetcher.calls).toHaveLength(2)
+    fetcher.calls[1]?.resolve(record('db', 'v1', 'pw'))
+    expect((await again).versionId).toBe('v1')
+    await client.close()
+  })
 })

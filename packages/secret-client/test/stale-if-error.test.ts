@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { STALE_RETRY_INTERVAL_MS } from '../src/internal/entry-lifetime.js'
-import { clientWith, kmsError, record, recordEvents, ScriptFetcher } from './_helpers.js'
+import {
+  clientWith,
+  flush,
+  kmsError,
+  ManualFetcher,
+  record,
+  recordEvents,
+  ScriptFetcher,
+} from './_helpers.js'
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -116,6 +124,60 @@ describe('stale-if-error', () => {
     fail(true)
     vi.advanceTimersByTime(1000)
     await expect(client.getSecretInfo('db')).rejects.toMatchObject({ code: 'KMS_ERROR' })
+    await client.close()
+  })
+
+  it('serves the stale value after the first failed attempt and keeps retrying in the background', async () => {
+    const fetcher = new ManualFetcher()
+    const client = clientWith(fetcher, {
+      ttlMs: 1000,
+      refreshAheadRatio: 1,
+      retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 1000 },
+    })
+    const events = recordEvents(client)
+    const load = client.getSecretInfo('db')
+    await flush()
+    fetcher.last().resolve(record('db', 'v1', 'pw'))
+    await load
+    vi.advanceTimersByTime(1500)
+    const read = client.getSecretInfo('db')
+    await flush()
+    fetcher.last().reject(kmsError('Rejected.Throttling'))
+    // No timer advanced: the caller did not wait through the back-off of the next attempts.
+    expect((await read).versionId).toBe('v1')
+    expect(events.filter((e) => e.name === 'stale')).toHaveLength(1)
+    expect((await client.getSecretInfo('db')).versionId).toBe('v1')
+    expect(fetcher.calls).toHaveLength(2) // the load and the failed attempt
+    await vi.advanceTimersByTimeAsync(1000) // the background retry
+    expect(fetcher.calls).toHaveLength(3)
+    fetcher.last().resolve(record('db', 'v2', 'pw'))
+    await flush()
+    expect((await client.getSecretInfo('db')).versionId).toBe('v2')
+    expect(fetcher.calls).toHaveLength(3)
+    await client.close()
+  })
+
+  it('a caller with a stale value that aborts does not stop the background retries', async () => {
+    const fetcher = new ManualFetcher()
+    const client = clientWith(fetcher, {
+      ttlMs: 1000,
+      refreshAheadRatio: 1,
+      retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 1000 },
+    })
+    const load = client.getSecretInfo('db')
+    await flush()
+    fetcher.last().resolve(record('db', 'v1', 'pw'))
+    await load
+    vi.advanceTimersByTime(1500)
+    const controller = new AbortController()
+    const read = client.getSecretInfo('db', { signal: controller.signal })
+    await flush()
+    controller.abort()
+    await expect(read).rejects.toMatchObject({ code: 'ABORTED' })
+    expect(fetcher.last().aborted()).toBe(false)
+    fetcher.last().resolve(record('db', 'v2', 'pw'))
+    await flush()
+    expect((await client.getSecretInfo('db')).versionId).toBe('v2')
     await client.close()
   })
 })

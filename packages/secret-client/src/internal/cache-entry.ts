@@ -16,8 +16,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export class CacheEntry {
   /** Epoch ms after which reads refresh synchronously. */
   readonly expiresAt: number
-  /** Epoch ms after which a hit starts a background refresh. */
-  readonly refreshAt: number
+  /**
+   * Epoch ms after which a hit starts a background refresh. Pushed later after a failed refresh,
+   * so that a failing KMS gets one background attempt per back-off interval, not one per hit.
+   */
+  refreshAt: number
   /** `refreshNow` before this epoch ms returns this entry without calling KMS (rate limit). */
   noChangeUntil = 0
   /**

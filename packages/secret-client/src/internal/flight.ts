@@ -23,6 +23,13 @@ export class Flight<T> {
   staleServed = false
   /** A `refreshNow` that arrived after this flight started waits for this follow-up flight. */
   next: Flight<T> | undefined
+  /**
+   * Rejects with the first retryable error once the fetch schedules a retry (see
+   * {@link Flight.retryScheduled}); never settles when the first attempt decides the outcome.
+   * Lets a caller holding a usable stale value stop waiting after one failed attempt.
+   */
+  readonly retrying: Promise<never>
+  #rejectRetrying!: (err: unknown) => void
   #waiters = 0
   #pinned: boolean
   #settled = false
@@ -36,6 +43,21 @@ export class Flight<T> {
     this.reason = reason
     this.#pinned = background
     this.#onAbandon = onAbandon
+    this.retrying = new Promise<never>((_resolve, reject) => {
+      this.#rejectRetrying = reject
+    })
+    // Nobody may be racing it: a rejection nobody listens to is not an error.
+    this.retrying.catch(noop)
+  }
+
+  /** An attempt failed transiently and a retry follows; rejects {@link Flight.retrying} once. */
+  retryScheduled(err: unknown): void {
+    this.#rejectRetrying(err)
+  }
+
+  /** Keeps the fetch running even when every caller leaves (it goes on in the background). */
+  pin(): void {
+    this.#pinned = true
   }
 
   /** Marks the flight settled: abandoning it no longer makes sense. */
@@ -61,3 +83,5 @@ export class Flight<T> {
     })
   }
 }
+
+function noop(): void {}
