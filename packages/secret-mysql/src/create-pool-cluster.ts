@@ -1,5 +1,6 @@
 import mysql, { type PoolCluster, type PoolClusterOptions, type PoolOptions } from 'mysql2'
 import type { SecretPoolOptions } from './create-pool.js'
+import { assertSupportedMysql2 } from './internal/assert-supported-mysql2.js'
 import { attachSecretToPool } from './internal/attach-secret-to-pool.js'
 import { resolveSecretOptions } from './internal/resolve-secret-options.js'
 
@@ -20,7 +21,8 @@ export type SecretPoolCluster = Omit<PoolCluster, 'add'> & {
 /**
  * mysql2's `createPoolCluster`, whose `add(id, options)` takes {@link SecretPoolOptions}: each
  * node's pool authenticates through its secret like {@link createPool}'s. Returns mysql2's own
- * `PoolCluster`.
+ * `PoolCluster`. `add` throws `SecretClientError` `INVALID_CONFIG` for bad node options or a mysql2
+ * older than 3.23.3.
  */
 export function createPoolCluster(config?: PoolClusterOptions): SecretPoolCluster {
   const cluster = mysql.createPoolCluster(config)
@@ -39,6 +41,7 @@ export function attachSecretToPoolCluster(cluster: PoolCluster): (...args: unkno
     const hasId = typeof idOrOptions === 'string'
     const nodeOptions = (hasId ? maybeOptions : idOrOptions) as SecretPoolOptions | undefined
     const { driverOptions, secret } = resolveSecretOptions<PoolOptions>(nodeOptions)
+    assertSupportedMysql2()
     const before = new Set(Object.keys(internals._nodes))
     if (hasId) add(idOrOptions, driverOptions)
     else add(driverOptions)

@@ -18,7 +18,6 @@ export { createPool, type SecretPoolOptions } from './create-pool.js'
 export { createPoolCluster, type SecretPoolCluster } from './create-pool-cluster.js'
 export { type SecretPoolState, secretPoolState } from './internal/attach-secret-to-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
-export { SecretMysqlError, type SecretMysqlErrorCode } from './secret-mysql-error.js'
 export type { SecretOptions } from './secret-options.js'
 
 /** A plain object with the same own properties (getters kept as getters) as `source`. */

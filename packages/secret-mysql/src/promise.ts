@@ -8,6 +8,7 @@ import mysqlPromise, {
 } from 'mysql2/promise'
 import { createPool as createCorePool, type SecretPoolOptions } from './create-pool.js'
 import { attachSecretToPoolCluster } from './create-pool-cluster.js'
+import { observedSource } from './internal/observed-source.js'
 import { applyCredentials, resolveSecretOptions } from './internal/resolve-secret-options.js'
 import { isAuthFailure } from './is-auth-failure.js'
 import type { SecretOptions } from './secret-options.js'
@@ -21,7 +22,6 @@ export * from 'mysql2/promise'
 export type { SecretPoolOptions } from './create-pool.js'
 export { type SecretPoolState, secretPoolState } from './internal/attach-secret-to-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
-export { SecretMysqlError, type SecretMysqlErrorCode } from './secret-mysql-error.js'
 export type { SecretOptions } from './secret-options.js'
 
 /** Options of {@link createConnection}: mysql2's `ConnectionOptions` without `user`/`password`, plus {@link SecretOptions}. */
@@ -40,12 +40,14 @@ export type SecretPromisePoolCluster = Omit<PoolCluster, 'add'> & {
  * promise `Connection` once logged in. When the database rejects the credentials (errno 1045) the
  * secret is refreshed and the login retried within `rotationRetry`; then it rejects with
  * `AuthRetryExhaustedError` (the last mysql2 error as `cause`). Other errors reject at once.
- * @throws {@link SecretMysqlError} `INVALID_OPTIONS` for bad options.
+ * @throws `SecretClientError` `INVALID_CONFIG` (from `@org/secret-client`) for bad options: a
+ *   rejection, before any connection attempt or KMS call.
  */
 export async function createConnection(options: SecretConnectionOptions): Promise<Connection> {
   const { driverOptions, secret } = resolveSecretOptions<ConnectionOptions>(options)
   const { connection } = await connectWithSecret({
-    source: secret.source(),
+    // Shared with this package's pools on the same client: their refreshes coalesce.
+    source: observedSource(secret.source()),
     secretName: secret.secretName,
     ...(secret.versionStage !== undefined ? { versionStage: secret.versionStage } : {}),
     ...(secret.rotationRetry !== undefined ? { retry: secret.rotationRetry } : {}),
@@ -62,7 +64,7 @@ export async function createConnection(options: SecretConnectionOptions): Promis
 /**
  * `mysql2/promise`'s `createPool`, with credentials from a secret (see the callback
  * `createPool`): returns mysql2's own promise `Pool`.
- * @throws {@link SecretMysqlError} `INVALID_OPTIONS` for bad options.
+ * @throws `SecretClientError` `INVALID_CONFIG` (from `@org/secret-client`) for bad options, synchronously.
  */
 export function createPool(options: SecretPoolOptions): Pool {
   const core = createCorePool(options)

@@ -1,5 +1,6 @@
+import { SecretCacheClient } from '@org/secret-client'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import mysql, {
   type Connection,
   createConnection,
@@ -120,5 +121,65 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'callback AP
     await new Promise<void>((resolve, reject) =>
       cluster.end((err) => (err ? reject(err) : resolve())),
     )
+  })
+
+  it('listeners added before login move to the connection: removeListener after login works', async () => {
+    const connection = createConnection(acct.options())
+    const removed = vi.fn()
+    const kept = vi.fn()
+    connection.on('error', removed).on('error', kept)
+    await new Promise<void>((resolve) => connection.once('connect', () => resolve()))
+    connection.removeListener('error', removed)
+    connection.emit('error', new Error('first'))
+    expect(removed).not.toHaveBeenCalled()
+    expect(kept).toHaveBeenCalledTimes(1)
+    expect(connection.listenerCount('error')).toBe(1)
+    await end(connection)
+  })
+
+  it("a once('error') listener added before login fires once; a second error goes to later listeners", async () => {
+    const connection = createConnection(acct.options())
+    const early = vi.fn()
+    connection.once('error', early)
+    await new Promise<void>((resolve) => connection.once('connect', () => resolve()))
+    const late = vi.fn()
+    connection.on('error', late)
+    expect(() => connection.emit('error', new Error('first'))).not.toThrow()
+    expect(() => connection.emit('error', new Error('second'))).not.toThrow()
+    expect(early).toHaveBeenCalledTimes(1)
+    expect(late).toHaveBeenCalledTimes(2)
+    // And a server kill reaches the listener without crashing the process.
+    const killed = new Promise<unknown>((resolve) => connection.on('error', resolve))
+    await acct.maria.query(`KILL ${connection.threadId}`)
+    expect(await killed).toMatchObject({ fatal: true })
+    connection.destroy()
+  })
+
+  it('a uri counts as a given host, port and database: the secret does not override them', async () => {
+    // The secret names a host/port/database where nothing listens.
+    const client = new SecretCacheClient({
+      fetcher: {
+        fetchSecret: async () => ({
+          secretName: 'db/uri',
+          versionId: 'v1',
+          secretValue: JSON.stringify({
+            username: acct.account,
+            password: acct.password(),
+            host: '127.0.0.1',
+            port: 1,
+            database: 'nowhere',
+          }),
+        }),
+      },
+    })
+    try {
+      const uri = `mysql://${acct.maria.host}:${acct.maria.port}/${acct.database}`
+      const connection = createConnection({ secretName: 'db/uri', secretClient: client, uri })
+      const rows = await query(connection, 'SELECT DATABASE() AS db')
+      expect(rows[0]?.db).toBe(acct.database)
+      await end(connection)
+    } finally {
+      await client.close()
+    }
   })
 })

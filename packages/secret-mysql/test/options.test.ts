@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
-import { SecretCacheClient } from '@org/secret-client'
+import { SecretCacheClient, SecretClientError } from '@org/secret-client'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
 import mysql2 from 'mysql2'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -13,6 +14,12 @@ describe('option validation', () => {
   })
   afterAll(() => client.close())
 
+  const withClient = (extra: Record<string, unknown>) => ({
+    secretName: 's',
+    secretClient: client,
+    ...extra,
+  })
+
   it.each([
     ['no options', undefined],
     ['a URI string', 'mysql://u:p@h/db'],
@@ -24,11 +31,22 @@ describe('option validation', () => {
       'a secretClient without refreshNow',
       { secretName: 's', secretClient: { getDatabaseCredentials() {} } },
     ],
+    ['a bad recycleIdleOnRotation', withClient({ recycleIdleOnRotation: 'yes' })],
+    ['a rotationRetry that is not an object', withClient({ rotationRetry: 3 })],
+    ['a rotationRetry array', withClient({ rotationRetry: [] })],
+    ['rotationRetry.maxAttempts 0', withClient({ rotationRetry: { maxAttempts: 0 } })],
+    ['a string rotationRetry.maxAttempts', withClient({ rotationRetry: { maxAttempts: '3' } })],
+    ['a negative rotationRetry.maxTimeMs', withClient({ rotationRetry: { maxTimeMs: -1 } })],
+    ['a NaN rotationRetry.baseDelayMs', withClient({ rotationRetry: { baseDelayMs: Number.NaN } })],
     [
-      'a bad recycleIdleOnRotation',
-      { secretName: 's', secretClient: client, recycleIdleOnRotation: 'yes' },
+      'an infinite rotationRetry.maxDelayMs',
+      withClient({ rotationRetry: { maxDelayMs: Number.POSITIVE_INFINITY } }),
     ],
-  ])('rejects %s with SecretMysqlError INVALID_OPTIONS, synchronously', (_label, options) => {
+    ['a uri that is not a string', withClient({ uri: 42 })],
+    ['a uri that does not parse', withClient({ uri: 'not a uri' })],
+    ['a uri with a user', withClient({ uri: 'mysql://app@db.internal/orders' })],
+    ['a uri with a password', withClient({ uri: 'mysql://:hunter2@db.internal/orders' })],
+  ])('rejects %s with SecretClientError INVALID_CONFIG, synchronously', (_label, options) => {
     for (const factory of [named.createPool, named.createConnection, namedPromise.createPool]) {
       let thrown: unknown
       try {
@@ -36,25 +54,92 @@ describe('option validation', () => {
       } catch (error) {
         thrown = error
       }
-      expect(thrown).toBeInstanceOf(named.SecretMysqlError)
-      expect(thrown).toMatchObject({ name: 'SecretMysqlError', code: 'INVALID_OPTIONS' })
+      expect(thrown).toBeInstanceOf(SecretClientError)
+      expect(thrown).toMatchObject({ name: 'SecretClientError', code: 'INVALID_CONFIG' })
+      expect(String((thrown as Error).message)).not.toContain('hunter2')
     }
   })
 
-  it('the promise createConnection rejects the same way', async () => {
-    await expect(namedPromise.createConnection({ secretName: '' })).rejects.toMatchObject({
-      code: 'INVALID_OPTIONS',
-    })
+  it('the promise createConnection rejects the same way, before any connection attempt', async () => {
+    const fetchSecret = vi.fn(() => Promise.reject(new Error('unused')))
+    const spy = new SecretCacheClient({ fetcher: { fetchSecret } })
+    try {
+      await expect(namedPromise.createConnection({ secretName: '' })).rejects.toMatchObject({
+        name: 'SecretClientError',
+        code: 'INVALID_CONFIG',
+      })
+      await expect(
+        namedPromise.createConnection({
+          secretName: 's',
+          secretClient: spy,
+          rotationRetry: { maxAttempts: 0 },
+        }),
+      ).rejects.toMatchObject({ name: 'SecretClientError', code: 'INVALID_CONFIG' })
+      expect(fetchSecret).not.toHaveBeenCalled()
+    } finally {
+      await spy.close()
+    }
   })
 
   it('a pool cluster node with bad options is rejected', () => {
     const cluster = named.createPoolCluster()
     expect(() => cluster.add('a', { secretName: 's', password: 'x' } as never)).toThrow(
-      named.SecretMysqlError,
+      SecretClientError,
     )
+    expect(() =>
+      cluster.add('b', withClient({ rotationRetry: { maxAttempts: -1 } }) as never),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
     cluster.end()
   })
+
+  it('there is one error family: no SecretMysqlError export', () => {
+    expect('SecretMysqlError' in named).toBe(false)
+    expect('SecretMysqlError' in namedPromise).toBe(false)
+  })
 })
+
+describe('mysql2 version', () => {
+  it('the peer range starts at 3.23.3, the first mysql2 copying the config per pooled connection', () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { peerDependencies: Record<string, string> }
+    expect(manifest.peerDependencies.mysql2).toBe('>=3.23.3')
+  })
+
+  it('refuses a mysql2 pool without per-connection config copies (older than 3.23.3)', () => {
+    const { Pool } = mysql2 as unknown as { Pool: { prototype: object } }
+    const base = Object.getPrototypeOf(Pool.prototype) as Record<string, unknown>
+    const copy = base._createConnectionConfig
+    expect(typeof copy).toBe('function')
+    delete base._createConnectionConfig
+    try {
+      const options = withoutPool()
+      for (const factory of [named.createPool, namedPromise.createPool]) {
+        expect(() => factory(options)).toThrow(
+          expect.objectContaining({ name: 'SecretClientError', code: 'INVALID_CONFIG' }),
+        )
+      }
+      const cluster = named.createPoolCluster()
+      expect(() => cluster.add('a', options)).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONFIG' }),
+      )
+      cluster.end()
+    } finally {
+      base._createConnectionConfig = copy
+    }
+  })
+})
+
+/** Pool options whose client is never used. */
+function withoutPool() {
+  return {
+    secretName: 's',
+    secretClient: new SecretCacheClient({
+      fetcher: { fetchSecret: () => Promise.reject(new Error('unused')) },
+    }),
+    connectionLimit: 1,
+  }
+}
 
 describe('exports mirror mysql2', () => {
   it('the default export is mysql2 with secret-aware factories', () => {
@@ -106,11 +191,16 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API
     }
   })
 
-  it('user and password come from the secret; the connection config never shows the password', async () => {
+  it('user and password come from the secret; connection errors never show the password', async () => {
     const connection = await namedPromise.createConnection(acct.options())
     try {
       const [rows] = await connection.query<named.RowDataPacket[]>('SELECT CURRENT_USER() AS me')
       expect(String(rows[0]?.me)).toMatch(new RegExp(`^${acct.account}@`))
+      // As with raw mysql2, the connection's own config holds the password it logged in with
+      // (mysql2 reads it again for changeUser); the README says so.
+      const core = (connection as unknown as { connection: { config: { password?: string } } })
+        .connection
+      expect(core.config.password).toBe(acct.password())
     } finally {
       await connection.end()
     }

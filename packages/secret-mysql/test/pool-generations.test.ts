@@ -3,6 +3,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createPool, type PoolConnection, secretPoolState } from '../src/promise.js'
 import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
+const currentUser = async (connection: PoolConnection) => {
+  const [rows] = await connection.query('SELECT CURRENT_USER() AS me')
+  return String((rows as Array<{ me: string }>)[0]?.me)
+}
+
 let acct: RotatingAccount
 
 /** Server threads of the account still open (polls briefly: a closed socket takes a moment). */
@@ -120,6 +125,57 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'pool genera
       expect(Number((threads as Array<{ n: number }>)[0]?.n)).toBe(0)
     } finally {
       await pool.end()
+    }
+  })
+
+  it('a connection opened with ACSPrevious serves its checkout, then is closed (like pg)', async () => {
+    const pool = createPool({ ...acct.options(), connectionLimit: 2 })
+    try {
+      const state = secretPoolState(pool)
+      if (!state) throw new Error('no pool state')
+      // The secret is ahead of the database: v2 is rejected, the ACSPrevious v1 still logs in.
+      acct.rotateSecretOnly()
+      const previous = await pool.getConnection()
+      expect(state.versionOf(previous.connection)).toBe('v1')
+      expect(state.generationOf(previous.connection)).toBeLessThan(state.generation)
+      expect(await currentUser(previous)).toMatch(new RegExp(`^${acct.account}@`))
+      const id = threadId(previous)
+      previous.release()
+      // Not kept idle: the pool will not hand out v1 sessions once v2 works.
+      expect(await openThreads([id], 0)).toBe(0)
+
+      await acct.catchUpDatabase()
+      const current = await pool.getConnection()
+      expect(state.versionOf(current.connection)).toBe('v2')
+      const currentId = threadId(current)
+      current.release()
+      // A current-version connection is kept for reuse.
+      const again = await pool.getConnection()
+      expect(threadId(again)).toBe(currentId)
+      again.release()
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('two pools sharing one client: an auth-failure storm over both costs one GetSecretValue', async () => {
+    const slow = await rotatingAccount('gen2', { fetchDelayMs: 150 })
+    const pools = [1, 2].map(() => createPool({ ...slow.options(), connectionLimit: 4 }))
+    try {
+      await slow.client.getDatabaseCredentials(slow.secretName)
+      await slow.rotate() // the shared client still caches the old password
+      const before = slow.fetches()
+      // Every query opens a new connection, is rejected (1045) and needs the refresh.
+      const results = await Promise.all(
+        pools.flatMap((pool) => [1, 2, 3].map(() => pool.query('SELECT 1 AS one'))),
+      )
+      expect(results.map(([rows]) => (rows as Array<{ one: number }>)[0]?.one)).toEqual([
+        1, 1, 1, 1, 1, 1,
+      ])
+      expect(slow.fetches() - before).toBe(1)
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()))
+      await slow.cleanup()
     }
   })
 })

@@ -1,12 +1,8 @@
 import { setMaxListeners } from 'node:events'
-import {
-  connectWithSecret,
-  type DatabaseSecretSource,
-  type GetSecretOptions,
-  type RefreshEvent,
-} from '@org/secret-client'
+import { connectWithSecret, type RefreshEvent } from '@org/secret-client'
 import type { Pool, PoolConnection } from 'mysql2'
 import { isAuthFailure } from '../is-auth-failure.js'
+import { type ObservedSource, observedSource } from './observed-source.js'
 import {
   applyCredentials,
   type CredentialFields,
@@ -19,7 +15,8 @@ type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => vo
  * The structural subset of mysql2's core pool (lib/base/pool.js, 3.x) this module relies on.
  * mysql2 exposes no hook for "a new physical connection is about to be created", so the pool is
  * observed through these fields: whether `getConnection` will reuse an idle connection or open a
- * new one, and the config each new connection copies (since 3.23.3 a copy per connection).
+ * new one, and the config each new connection copies (since 3.23.3 a copy per connection, which
+ * `assertSupportedMysql2` checks before a pool is created).
  */
 interface PoolInternals {
   config: { connectionLimit: number; connectionConfig: CredentialFields }
@@ -37,20 +34,23 @@ interface EventSource {
   off(event: 'refresh', listener: (event: RefreshEvent) => void): unknown
 }
 
-/** Generation of the credentials a pooled connection authenticated with. */
-const GENERATION = Symbol('secret-mysql.generation')
+/** Secret version the credentials of a pooled connection came from. */
+const VERSION = Symbol('secret-mysql.version')
 
-type Tagged = PoolConnection & { [GENERATION]?: number }
+type Tagged = PoolConnection & { [VERSION]?: string }
 
 /** What a rotation-aware pool exposes to tests and to the pool cluster. */
 export interface SecretPoolState {
   /** Bumped whenever the secret's current version changes; starts at 0. */
   readonly generation: number
   /**
-   * The generation a pooled connection (core or promise wrapper) belongs to; `undefined` for one
-   * not opened through the secret.
+   * The generation a pooled connection (core or promise wrapper) belongs to: the one whose version
+   * it logged in with, or -1 when that version was never current for this pool (an `ACSPrevious`
+   * fallback while the database lags the secret); `undefined` for one not opened through the secret.
    */
   generationOf(connection: object): number | undefined
+  /** The secret version a pooled connection logged in with; `undefined` as for `generationOf`. */
+  versionOf(connection: object): string | undefined
 }
 
 const STATE = Symbol.for('@org/secret-mysql.pool-state')
@@ -61,6 +61,9 @@ export function secretPoolState(pool: unknown): SecretPoolState | undefined {
   return (core as { [STATE]?: SecretPoolState } | null)?.[STATE]
 }
 
+const coreOf = (connection: object): Tagged =>
+  ((connection as { connection?: object }).connection ?? connection) as Tagged
+
 /**
  * Makes a mysql2 core pool take its credentials from a secret:
  *
@@ -68,10 +71,13 @@ export function secretPoolState(pool: unknown): SecretPoolState | undefined {
  *   connections as before; when it would open a new one, it first gets the credentials through
  *   `connectWithSecret` (so a rejected login refreshes the secret and retries within the budget),
  *   puts them in `pool.config.connectionConfig`, and lets the pool open the connection.
- * - Each connection is tagged with a generation, bumped when the secret's current version changes
- *   (seen when connecting, or announced by the client's `refresh` event).
- *   Idle connections of an older generation are closed then (and when released or handed out), if
- *   `recycleIdleOnRotation`; busy ones finish untouched. A statement is never replayed.
+ * - Each connection is tagged with the secret version it logged in with. The pool's generation
+ *   is bumped when the secret's current version changes (seen by any read through the shared
+ *   observer of the client, or announced by the client's `refresh` event). A connection whose
+ *   version is not the current one is retired if `recycleIdleOnRotation`: closed at once when
+ *   idle, when released when busy (so it finishes its work untouched). A connection opened with
+ *   `ACSPrevious` credentials (the database lags the secret) therefore serves the checkout it
+ *   was opened for and is closed on release, as in `@org/secret-pg`. A statement is never replayed.
  * - `end()` also aborts connection attempts waiting between retries.
  */
 export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): void {
@@ -83,45 +89,50 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
   setMaxListeners(0, closing.signal)
   let generation = 0
   let currentVersion: string | undefined
+  /** Generation of every version this pool saw as current. */
+  const generations = new Map<string, number>()
 
   const stage = secret.versionStage ?? 'ACSCurrent'
-  // A SecretCacheClient announces every version it fetches: a rotation seen by anyone sharing the
-  // client (another pool, a refresh-ahead) retires this pool's idle connections too.
-  const onRefresh = (event: { secretName: string; versionStage: string; versionId: string }) => {
-    if (event.secretName === secret.secretName && event.versionStage === stage) {
-      noteVersion(event.versionId)
-    }
+  const onVersion = (secretName: string, versionStage: string, versionId: string) => {
+    if (secretName === secret.secretName && versionStage === stage) noteVersion(versionId)
   }
-  let source: DatabaseSecretSource | undefined
-  const resolveSource = (): DatabaseSecretSource => {
+  // A SecretCacheClient announces every version it fetches: a rotation seen by anyone sharing the
+  // client (a secret-pg pool, a refresh-ahead) retires this pool's idle connections too.
+  const onRefresh = (event: RefreshEvent) =>
+    onVersion(event.secretName, event.versionStage, event.versionId)
+  let source: ObservedSource | undefined
+  let events: EventSource | undefined
+  let unlisten: (() => void) | undefined
+  const resolveSource = (): ObservedSource => {
     if (source === undefined) {
-      source = secret.source()
-      if (!closing.signal.aborted) (source as Partial<EventSource>).on?.('refresh', onRefresh)
+      const inner = secret.source()
+      source = observedSource(inner)
+      if (!closing.signal.aborted) {
+        // Reads by other pools and connections of this package on the same client count too.
+        unlisten = source.listen(onVersion)
+        const candidate = inner as Partial<EventSource>
+        if (typeof candidate.on === 'function' && typeof candidate.off === 'function') {
+          events = candidate as EventSource
+          events.on('refresh', onRefresh)
+        }
+      }
     }
     return source
-  }
-  // Observes the versions of the configured stage (not ACSPrevious fallbacks) to spot rotations.
-  const observed: DatabaseSecretSource = {
-    async getDatabaseCredentials(name: string, options?: GetSecretOptions) {
-      const credentials = await resolveSource().getDatabaseCredentials(name, options)
-      if ((options?.versionStage ?? 'ACSCurrent') === stage) noteVersion(credentials.versionId)
-      return credentials
-    },
-    refreshNow: (name: string, options?: GetSecretOptions) =>
-      resolveSource().refreshNow(name, options),
   }
 
   const noteVersion = (versionId: string) => {
     if (currentVersion === versionId) return
     const first = currentVersion === undefined
     currentVersion = versionId
-    if (first) return
-    generation += 1
-    if (secret.recycleIdleOnRotation) recycleIdle()
+    if (!first) generation += 1
+    generations.set(versionId, generation)
+    if (!first && secret.recycleIdleOnRotation) recycleIdle()
   }
 
   const stale = (connection: Tagged) =>
-    secret.recycleIdleOnRotation && (connection[GENERATION] ?? generation) < generation
+    secret.recycleIdleOnRotation &&
+    connection[VERSION] !== undefined &&
+    connection[VERSION] !== currentVersion
 
   const recycleIdle = () => {
     const idle: Tagged[] = []
@@ -133,7 +144,7 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
     for (const connection of idle) connection.destroy()
   }
 
-  /** Hands a connection over, unless it belongs to an older generation (then it is replaced). */
+  /** Hands an idle connection over, unless it is retired (then it is replaced). */
   const deliver = (callback: ConnectionCallback, connection: Tagged) => {
     if (stale(connection)) {
       connection.destroy()
@@ -144,6 +155,14 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
   }
 
   const openNew = (callback: ConnectionCallback) => {
+    let observed: ObservedSource
+    try {
+      observed = resolveSource()
+    } catch (err) {
+      // The default client could not be built (e.g. no KMS settings): the caller's error.
+      process.nextTick(callback, err as Error)
+      return
+    }
     connectWithSecret<Tagged>({
       source: observed,
       secretName: secret.secretName,
@@ -156,19 +175,20 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
           // Synchronous from here to the pool's `new PoolConnection`, which copies the config:
           // concurrent attempts with other credentials cannot interleave.
           applyCredentials(internals.config.connectionConfig, credentials, secret.given)
-          const tag = generation
           openOrReuse((err, connection) => {
             if (err || connection === undefined) {
               reject(err ?? new Error('mysql2 returned no connection'))
               return
             }
             const tagged = connection as Tagged
-            tagged[GENERATION] ??= tag
+            tagged[VERSION] ??= credentials.versionId
             resolve(tagged)
           })
         }),
     }).then(
-      ({ connection }) => deliver(callback, connection),
+      // Handed out even when not of the current version (an ACSPrevious login, or a rotation
+      // during the login): it was opened for this caller, and is retired on release.
+      ({ connection }) => callback(null, connection),
       (err: unknown) => callback(err as Error),
     )
   }
@@ -183,10 +203,6 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
       openNew(callback)
       return
     }
-    if (generation === 0) {
-      openOrReuse(callback)
-      return
-    }
     openOrReuse((err, connection) => {
       if (err || connection === undefined) callback(err)
       else deliver(callback, connection as Tagged)
@@ -196,7 +212,8 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
   internals.getConnection = getConnection
   internals.end = (callback) => {
     closing.abort(new Error('pool closed'))
-    ;(source as Partial<EventSource> | undefined)?.off?.('refresh', onRefresh)
+    unlisten?.()
+    events?.off('refresh', onRefresh)
     end(callback)
   }
   internals.on('release', (connection) => {
@@ -207,9 +224,10 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
       return generation
     },
     generationOf: (connection) => {
-      const core = (connection as { connection?: object }).connection ?? connection
-      return (core as Tagged)[GENERATION]
+      const version = coreOf(connection)[VERSION]
+      return version === undefined ? undefined : (generations.get(version) ?? -1)
     },
+    versionOf: (connection) => coreOf(connection)[VERSION],
   }
   Object.defineProperty(pool, STATE, { value: state })
 }

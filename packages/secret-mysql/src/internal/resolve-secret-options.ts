@@ -4,8 +4,7 @@ import type {
   RotationRetryOptions,
   VersionStage,
 } from '@org/secret-client'
-import { defaultSecretClient } from '@org/secret-client'
-import { SecretMysqlError } from '../secret-mysql-error.js'
+import { defaultSecretClient, SecretClientError } from '@org/secret-client'
 import { SECRET_OPTION_KEYS, type SecretOptions } from '../secret-options.js'
 
 /** The secret half of an option set, validated once and frozen. */
@@ -29,13 +28,54 @@ export interface CredentialFields {
   database?: string | undefined
 }
 
-function invalid(message: string): SecretMysqlError {
-  return new SecretMysqlError('INVALID_OPTIONS', message)
+/** Messages name the option, never its value (a `uri` may carry a password). */
+function invalid(message: string): SecretClientError {
+  return new SecretClientError('INVALID_CONFIG', message)
+}
+
+/**
+ * Checks a `rotationRetry` now with the rule `connectWithSecret` applies when connecting (every
+ * field a finite number, `maxAttempts` ≥ 1, the others ≥ 0), so a bad budget fails where it is
+ * written rather than at the first login.
+ */
+function checkRotationRetry(rotationRetry: unknown): RotationRetryOptions | undefined {
+  if (rotationRetry === undefined) return undefined
+  if (typeof rotationRetry !== 'object' || rotationRetry === null || Array.isArray(rotationRetry)) {
+    throw invalid('rotationRetry must be an object')
+  }
+  for (const [key, value] of Object.entries(rotationRetry)) {
+    const min = key === 'maxAttempts' ? 1 : 0
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      throw invalid(`rotationRetry.${key} must be a number ≥ ${min}`)
+    }
+  }
+  return Object.freeze({ ...(rotationRetry as RotationRetryOptions) })
+}
+
+/** Which connection fields a mysql2 `uri` sets (mysql2 lets them fill only unset options). */
+function fieldsOfUri(uri: unknown): { host: boolean; port: boolean; database: boolean } {
+  if (uri === undefined) return { host: false, port: false, database: false }
+  if (typeof uri !== 'string') throw invalid('uri must be a string')
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    throw invalid('uri is not a valid URL')
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw invalid('uri cannot carry a user or password: the credentials come from the secret')
+  }
+  return {
+    host: url.hostname !== '',
+    port: url.port !== '',
+    database: url.pathname.length > 1,
+  }
 }
 
 /**
  * Splits mysql2 options from {@link SecretOptions} and validates the latter. The returned driver
  * options are a copy without the secret keys (mysql2 warns about unknown keys).
+ * @throws {@link SecretClientError} `INVALID_CONFIG` naming the first bad option.
  */
 export function resolveSecretOptions<T extends object>(
   options: (T & SecretOptions) | undefined,
@@ -72,12 +112,8 @@ export function resolveSecretOptions<T extends object>(
   ) {
     throw invalid('versionStage must be a non-empty string')
   }
-  if (
-    rotationRetry !== undefined &&
-    (typeof rotationRetry !== 'object' || rotationRetry === null)
-  ) {
-    throw invalid('rotationRetry must be an object')
-  }
+  const budget = checkRotationRetry(rotationRetry)
+  const fromUri = fieldsOfUri(record.uri)
   if (recycleIdleOnRotation !== undefined && typeof recycleIdleOnRotation !== 'boolean') {
     throw invalid('recycleIdleOnRotation must be a boolean')
   }
@@ -87,12 +123,12 @@ export function resolveSecretOptions<T extends object>(
     secretName,
     source: () => secretClient ?? defaultSecretClient(),
     versionStage,
-    rotationRetry: rotationRetry === undefined ? undefined : Object.freeze({ ...rotationRetry }),
+    rotationRetry: budget,
     recycleIdleOnRotation: recycleIdleOnRotation ?? true,
     given: Object.freeze({
-      host: record.host !== undefined || record.socketPath !== undefined,
-      port: record.port !== undefined || record.socketPath !== undefined,
-      database: record.database !== undefined,
+      host: record.host !== undefined || record.socketPath !== undefined || fromUri.host,
+      port: record.port !== undefined || record.socketPath !== undefined || fromUri.port,
+      database: record.database !== undefined || fromUri.database,
     }),
   })
   return { driverOptions: driverOptions as T, secret }

@@ -18,6 +18,10 @@ export interface RotatingAccount {
   readonly password: () => string
   /** New password in the database, then a new ACSCurrent version (the old one becomes ACSPrevious). */
   rotate(): Promise<void>
+  /** A new ACSCurrent version whose password the database does not know yet (secret ahead). */
+  rotateSecretOnly(): void
+  /** The database catches up with the secret's current password. */
+  catchUpDatabase(): Promise<void>
   /** Options every secret-mysql factory needs in these tests. */
   options(): {
     secretName: string
@@ -29,8 +33,18 @@ export interface RotatingAccount {
   cleanup(): Promise<void>
 }
 
+/** Knobs of {@link rotatingAccount}. */
+export interface RotatingAccountOptions {
+  /** How long each GetSecretValue takes, so concurrent refreshes overlap. @default 0 */
+  fetchDelayMs?: number
+}
+
 /** Creates the account, its database and the client. */
-export async function rotatingAccount(label = 'acct'): Promise<RotatingAccount> {
+export async function rotatingAccount(
+  label = 'acct',
+  options: RotatingAccountOptions = {},
+): Promise<RotatingAccount> {
+  const fetchDelayMs = options.fetchDelayMs ?? 0
   const maria = mariadb()
   const account = maria.uniqueUser(label)
   const database = await maria.createIsolatedDatabase()
@@ -56,6 +70,7 @@ export async function rotatingAccount(label = 'acct'): Promise<RotatingAccount> 
     fetcher: {
       async fetchSecret(request: FetchSecretRequest) {
         fetches += 1
+        if (fetchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, fetchDelayMs))
         const found = stages.get(request.versionStage)
         if (!found)
           throw Object.assign(new Error('not found'), { code: 'Forbidden.ResourceNotFound' })
@@ -78,6 +93,14 @@ export async function rotatingAccount(label = 'acct'): Promise<RotatingAccount> 
       version += 1
       await maria.query("ALTER USER ?@'%' IDENTIFIED BY ?", [account, password])
       publish()
+    },
+    rotateSecretOnly() {
+      password = randomPassword()
+      version += 1
+      publish()
+    },
+    async catchUpDatabase() {
+      await maria.query("ALTER USER ?@'%' IDENTIFIED BY ?", [account, password])
     },
     options: () => ({
       secretName,
