@@ -127,9 +127,9 @@ describe('refresh-ahead', () => {
   it('a failing background refresh backs off instead of restarting on every hit', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0)
     let throttling = false
-    const fetcher = new ScriptFetcher(() => {
+    const fetcher = new ScriptFetcher((_request, call) => {
       if (throttling) throw kmsError('Rejected.Throttling')
-      return record('db', fetcher.count === 1 ? 'v1' : 'v2', 'pw')
+      return record('db', call === 1 ? 'v1' : 'v2', 'pw')
     })
     const client = clientWith(fetcher, {
       ttlMs: 100_000,
