@@ -279,10 +279,139 @@ describe('connectWithSecret', () => {
     expect(isSecretClientError(err, 'ABORTED')).toBe(true)
   })
 
-  it('rejects a bad budget with INVALID_CONFIG', async () => {
-    await expect(connectWithSecret(options({ retry: { maxAttempts: 0 } }))).rejects.toSatisfy(
-      (err: unknown) => err instanceof SecretClientError && err.code === 'INVALID_CONFIG',
+  it("by default keeps trying past the client's default refresh interval (database ahead of secret)", async () => {
+    vi.useFakeTimers()
+    // The client's defaults: a forced refresh that found nothing new is not repeated for 5 s.
+    const defaults = new SecretCacheClient({ fetcher: kms, retry: { maxAttempts: 1 } })
+    try {
+      kms.set('ACSCurrent', 'v1', 'app', 'old')
+      await defaults.getSecretInfo(NAME)
+      db.accepts.set('app', 'new') // the database already has the new password …
+      const pending = connectWithSecret(options({ source: defaults, random: () => 0.3 }))
+      const outcome = pending.catch((err: unknown) => err)
+      await vi.advanceTimersByTimeAsync(1_000)
+      kms.set('ACSCurrent', 'v2', 'app', 'new') // … and the secret catches up 1 s later.
+      await vi.advanceTimersByTimeAsync(10_000)
+      const result = await outcome
+      expect(result).not.toBeInstanceOf(Error)
+      expect((result as { credentials: DatabaseCredentials }).credentials.versionId).toBe('v2')
+      // Seen only by the refresh the client allowed once its 5 s interval had passed.
+      expect(db.attempts.length).toBeGreaterThan(10)
+    } finally {
+      await defaults.close()
+    }
+  })
+
+  it('maxTimeMs is a deadline: the last wait is cut short and no attempt starts after it', async () => {
+    vi.useFakeTimers()
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    const startedAt: number[] = []
+    const t0 = Date.now()
+    const pending = connectWithSecret(
+      options({
+        connect: (creds) => {
+          startedAt.push(Date.now() - t0)
+          return db.connect(creds)
+        },
+        retry: { maxTimeMs: 1_000, baseDelayMs: 400, maxDelayMs: 400 },
+        random: () => 1,
+      }),
     )
+    const outcome = pending.catch((err: unknown) => err)
+    await vi.advanceTimersByTimeAsync(5_000)
+    const err = (await outcome) as AuthRetryExhaustedError
+    expect(err).toBeInstanceOf(AuthRetryExhaustedError)
+    // Waits of 400 ms, the third cut to 200 ms so that a last attempt starts at the deadline.
+    expect(startedAt).toEqual([0, 400, 800, 1_000])
+    expect(err.attempts).toBe(4)
+    expect(err.elapsedMs).toBe(1_000)
+  })
+
+  it('abandons a KMS call between attempts at the deadline', async () => {
+    vi.useFakeTimers()
+    kms.set('ACSCurrent', 'v1', 'app', 'wrong')
+    await client.getSecretInfo(NAME)
+    // From now on KMS hangs: the forced refresh lasts the client's whole timeoutMs (5 s).
+    kms.fetchSecret = () => new Promise<SecretRecord>(() => {})
+    const outcome = connectWithSecret(options({ retry: { maxTimeMs: 1_000 } })).catch(
+      (err: unknown) => err,
+    )
+    await vi.advanceTimersByTimeAsync(1_000)
+    const err = await Promise.race([outcome, Promise.resolve('still waiting')])
+    expect(err).toBeInstanceOf(AuthRetryExhaustedError)
+    expect((err as AuthRetryExhaustedError).elapsedMs).toBeLessThanOrEqual(1_000)
+    expect((err as AuthRetryExhaustedError).attempts).toBe(1)
+    await vi.advanceTimersByTimeAsync(10_000) // let the abandoned request time out
+  })
+
+  it('shares one forced refresh between wrappers of one client (pools sharing a client)', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    await client.getSecretInfo(NAME)
+    kms.set('ACSCurrent', 'v2', 'app', 'pw2')
+    db.accepts.set('app', 'pw2')
+    let releaseFetch: () => void = () => {}
+    let refreshes = 0
+    const fetch = kms.fetchSecret.bind(kms)
+    kms.fetchSecret = async (request) => {
+      refreshes += 1
+      await new Promise<void>((resolve) => {
+        releaseFetch = resolve
+      })
+      return fetch(request)
+    }
+    // What a driver wrapper does: one source object per pool, forwarding to the shared client.
+    const wrap = () => ({
+      getDatabaseCredentials: client.getDatabaseCredentials.bind(client),
+      refreshNow: client.refreshNow.bind(client),
+    })
+    const poolA = wrap()
+    const poolB = wrap()
+    let openB: () => void = () => {}
+    const gateB = new Promise<void>((resolve) => {
+      openB = resolve
+    })
+    const a = Array.from({ length: 5 }, () => connectWithSecret(options({ source: poolA })))
+    const b = Array.from({ length: 5 }, () =>
+      connectWithSecret(
+        options({
+          source: poolB,
+          connect: async (creds) => {
+            if (creds.versionId === 'v1') await gateB
+            return db.connect(creds)
+          },
+        }),
+      ),
+    )
+    // Pool A's refresh is on the wire before pool B's connections fail.
+    await vi.waitFor(() => expect(refreshes).toBe(1))
+    openB()
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
+    releaseFetch()
+    const results = await Promise.all([...a, ...b])
+    expect(results.map((r) => r.credentials.versionId)).toEqual(Array(10).fill('v2'))
+    expect(refreshes).toBe(1)
+  })
+
+  it('accepts an unlimited maxAttempts', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw')
+    db.accepts.set('app', 'pw')
+    const { credentials } = await connectWithSecret(
+      options({ retry: { maxAttempts: Number.POSITIVE_INFINITY } }),
+    )
+    expect(credentials.versionId).toBe('v1')
+  })
+
+  it('rejects a bad budget with INVALID_CONFIG', async () => {
+    for (const retry of [
+      { maxAttempts: 0 },
+      { maxAttempts: Number.NaN },
+      { maxTimeMs: Number.POSITIVE_INFINITY },
+      { maxDelayMs: -1 },
+    ]) {
+      await expect(connectWithSecret(options({ retry }))).rejects.toSatisfy(
+        (err: unknown) => err instanceof SecretClientError && err.code === 'INVALID_CONFIG',
+      )
+    }
   })
 })
 
