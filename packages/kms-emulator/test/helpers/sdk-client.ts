@@ -59,12 +59,16 @@ export async function sdkError(promise: Promise<unknown>): Promise<SdkError> {
   throw new Error('expected the call to fail')
 }
 
-/** An openapi-client (ACS3-HMAC-SHA256) call of a KMS action; returns `{ body, statusCode }`. */
+/**
+ * An openapi-client (ACS3-HMAC-SHA256) call of a KMS action; returns `{ body, statusCode }`.
+ * `headers` replace the client's own (e.g. a stale `x-acs-date` or a fixed nonce) before signing.
+ */
 export async function acs3Call(
   emulator: KmsEmulator,
   action: string,
   query: Record<string, string>,
   credentials: ClientCredentials = {},
+  headers: Record<string, string> = {},
 ): Promise<{ body: Record<string, unknown>; statusCode: number }> {
   const client = new OpenApi(
     new Config({
@@ -89,6 +93,10 @@ export async function acs3Call(
     reqBodyType: 'formData',
     bodyType: 'json',
   })
-  const result = await client.callApi(params, new OpenApiRequest({ query }), new RuntimeOptions({}))
+  const result = await client.callApi(
+    params,
+    new OpenApiRequest({ query, headers }),
+    new RuntimeOptions({}),
+  )
   return result as { body: Record<string, unknown>; statusCode: number }
 }
