@@ -20,8 +20,10 @@ export interface SecretOptions {
    */
   versionStage?: VersionStage
   /**
-   * Budget for connecting through a rotation (attempts, total time, backoff).
-   * @default `{ maxAttempts: 10, maxTimeMs: 30000, baseDelayMs: 100, maxDelayMs: 2000 }`
+   * Budget for connecting through a rotation: `maxTimeMs` is a deadline from the start of the
+   * connect, `maxAttempts` an optional cap, then backoff bounds. Checked when the options are
+   * given (`SecretClientError` `INVALID_CONFIG`).
+   * @default `{ maxAttempts: Infinity, maxTimeMs: 30000, baseDelayMs: 100, maxDelayMs: 2000 }`
    */
   rotationRetry?: RotationRetryOptions
   /**

@@ -60,6 +60,23 @@ describe('option validation', () => {
     }
   })
 
+  it('accepts every valid rotationRetry, an unlimited maxAttempts included', () => {
+    for (const rotationRetry of [
+      {},
+      { maxAttempts: Number.POSITIVE_INFINITY },
+      { maxAttempts: 1, maxTimeMs: 0, baseDelayMs: 0, maxDelayMs: 0 },
+    ]) {
+      const pool = named.createPool(withClient({ rotationRetry }))
+      pool.end()
+    }
+  })
+
+  it('rejects a NaN rotationRetry.maxAttempts', () => {
+    expect(() =>
+      named.createPool(withClient({ rotationRetry: { maxAttempts: Number.NaN } })),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
+  })
+
   it('the promise createConnection rejects the same way, before any connection attempt', async () => {
     const fetchSecret = vi.fn(() => Promise.reject(new Error('unused')))
     const spy = new SecretCacheClient({ fetcher: { fetchSecret } })

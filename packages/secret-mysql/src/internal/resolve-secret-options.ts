@@ -35,8 +35,8 @@ function invalid(message: string): SecretClientError {
 
 /**
  * Checks a `rotationRetry` now with the rule `connectWithSecret` applies when connecting (every
- * field a finite number, `maxAttempts` ≥ 1, the others ≥ 0), so a bad budget fails where it is
- * written rather than at the first login.
+ * field a number; `maxAttempts` ≥ 1 and may be `Infinity`, the others finite and ≥ 0), so a bad
+ * budget fails where it is written rather than at the first login.
  */
 function checkRotationRetry(rotationRetry: unknown): RotationRetryOptions | undefined {
   if (rotationRetry === undefined) return undefined
@@ -45,7 +45,9 @@ function checkRotationRetry(rotationRetry: unknown): RotationRetryOptions | unde
   }
   for (const [key, value] of Object.entries(rotationRetry)) {
     const min = key === 'maxAttempts' ? 1 : 0
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    // Only the count may be unlimited: an infinite deadline or wait would never end.
+    const finite = key === 'maxAttempts' ? !Number.isNaN(value) : Number.isFinite(value)
+    if (typeof value !== 'number' || !finite || value < min) {
       throw invalid(`rotationRetry.${key} must be a number ≥ ${min}`)
     }
   }
