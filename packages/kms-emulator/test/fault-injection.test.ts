@@ -160,10 +160,45 @@ describe('fault injection', () => {
     ).toThrow(/rotation fault mode/)
   })
 
+  it('a fault action must be a known operation: a typo is INVALID_OPTIONS, not a silent no-op', () => {
+    for (const action of ['GetSecretValu', 'getsecretvalue', 'toString', 42]) {
+      expect(() => emulator.faults.inject({ action, error: 'InternalFailure' } as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+      )
+    }
+    expect(emulator.faults.list()).toEqual([])
+    expect(() =>
+      emulator.faults.inject({ action: 'CheckSecretAccount', latencyMs: 1 }),
+    ).not.toThrow()
+  })
+
   it('remove() deletes one fault', async () => {
     const id = emulator.faults.inject({ error: 'InternalFailure' })
     emulator.faults.remove(id)
     expect((await get()).secretData).toBe('A')
+  })
+})
+
+describe('audit counters', () => {
+  it('unknown actions of unauthenticated requests share one counter instead of one each', async () => {
+    for (let i = 0; i < 25; i++) {
+      const res = await fetch(`${emulator.endpoint}/?Action=Made-Up-${i}&Version=2016-01-20`, {
+        method: 'POST',
+      })
+      expect(res.status).toBe(400)
+    }
+    await signedRequest(emulator, { action: 'NoSuchAction' })
+    await fetch(`${emulator.endpoint}/?Version=2016-01-20`, { method: 'POST' })
+    await list()
+    const counters = emulator.allCounters()
+    expect(Object.keys(counters).sort()).toEqual(['(none)', '(unknown)', 'ListSecrets'])
+    expect(counters['(unknown)']).toMatchObject({ calls: 26, errors: 26 })
+    expect(counters['(unknown)']?.byCode).toEqual({
+      IncompleteSignature: 25,
+      'InvalidAction.NotFound': 1,
+    })
+    // The audit entries keep the name that was sent.
+    expect(emulator.audit().some((e) => e.action === 'Made-Up-7')).toBe(true)
   })
 })
 

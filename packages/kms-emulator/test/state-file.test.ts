@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { inspect } from 'node:util'
 import * as $Kms from '@alicloud/kms20160120'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { KmsEmulatorError, startKmsEmulator } from '../src/index.js'
@@ -109,5 +110,16 @@ describe('stateFile', () => {
     const wrongVersion = await startKmsEmulator({ stateFile }).catch((e: unknown) => e)
     expect((wrongVersion as KmsEmulatorError).code).toBe('STATE_FILE_INVALID')
     expect(readFileSync(stateFile, 'utf8')).toContain('99')
+  })
+
+  it('an invalid state file error never quotes the file (whose content is secret values)', async () => {
+    writeFileSync(stateFile, '{"version":1,"secrets":[{"name":"s","data":"hunter2-secret" oops}]}')
+    const err = await startKmsEmulator({ stateFile }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'STATE_FILE_INVALID' })
+    expect((err as Error).cause).toBeUndefined()
+    expect((err as Error).message).toMatch(/not valid JSON at position \d+/)
+    for (const text of [(err as Error).message, inspect(err, { depth: 5 }), JSON.stringify(err)]) {
+      expect(text).not.toContain('hunter2')
+    }
   })
 })
