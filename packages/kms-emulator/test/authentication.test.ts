@@ -127,9 +127,36 @@ describe('RPC signature v1 (1.x SDK)', () => {
   })
 
   it('failed authentications are audited with their code', async () => {
-    const entries = emulator.audit().filter((e) => e.code === 'SignatureDoesNotMatch')
-    expect(entries.length).toBeGreaterThan(0)
-    expect(entries.every((e) => e.accessKeyId === undefined && e.httpStatus === 400)).toBe(true)
+    // Its own failures, so the test does not depend on earlier ones.
+    emulator.resetCounters()
+    const nonce = `audited-${Date.now()}`
+    await signedRequest(emulator, {
+      action: 'GetSecretValue',
+      params: { SecretName: 'db' },
+      signature: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      nonce,
+    })
+    await signedRequest(emulator, { action: 'ListSecrets', accessKeyId: 'LTAI-nobody' })
+    expect(emulator.audit()).toEqual([
+      expect.objectContaining({
+        action: 'GetSecretValue',
+        secretName: 'db',
+        accessKeyId: undefined,
+        code: 'SignatureDoesNotMatch',
+        httpStatus: 400,
+      }),
+      expect.objectContaining({
+        action: 'ListSecrets',
+        accessKeyId: undefined,
+        code: 'InvalidAccessKeyId.NotFound',
+        httpStatus: 404,
+      }),
+    ])
+    expect(emulator.counters('GetSecretValue')).toMatchObject({
+      calls: 1,
+      errors: 1,
+      byCode: { SignatureDoesNotMatch: 1 },
+    })
   })
 })
 

@@ -191,6 +191,28 @@ describe('managed Rds secrets', () => {
     expect(engine.accounts.get('app')?.password).toBe('app-pw')
   })
 
+  it('deleting with a recovery window, restoring and purging never touch the account', async () => {
+    engine.addAccount('app2', 'app2-pw')
+    await createRds('db/app', 'DoubleUsers', [
+      { AccountName: 'app', AccountPassword: 'app-pw' },
+      { AccountName: 'app2', AccountPassword: 'app2-pw' },
+    ])
+    await createRds('db/other', 'SingleUser', [{ AccountName: 'app', AccountPassword: 'app-pw' }])
+    const accountsBefore = JSON.stringify([...engine.accounts])
+    const callsBefore = [...engine.calls]
+    await rawCall(client, 'DeleteSecret', { SecretName: 'db/app', RecoveryWindowInDays: 7 })
+    await rawCall(client, 'RestoreSecret', { SecretName: 'db/app' })
+    await rawCall(client, 'DeleteSecret', { SecretName: 'db/app', RecoveryWindowInDays: 7 })
+    await emulator.tick()
+    clock.advance(8 * 24 * HOUR)
+    await emulator.tick()
+    await expect(emulator.call('DescribeSecret', { SecretName: 'db/app' })).rejects.toMatchObject({
+      code: 'Forbidden.ResourceNotFound',
+    })
+    expect(engine.calls).toEqual(callsBefore)
+    expect(JSON.stringify([...engine.accounts])).toBe(accountsBefore)
+  })
+
   it('RotateSecret is limited to 50 per hour per secret', async () => {
     await createRds('db/app', 'SingleUser', [{ AccountName: 'app', AccountPassword: 'app-pw' }])
     for (let i = 0; i < 50; i++) await rotate('db/app')

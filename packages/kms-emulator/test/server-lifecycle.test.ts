@@ -25,7 +25,12 @@ describe('server lifecycle', () => {
   it('listens on 127.0.0.1 only by default, on a free port', async () => {
     const emulator = await startKmsEmulator({ schedulerIntervalMs: 0 })
     try {
+      // emulator.host is server.address().address: the socket is bound to 127.0.0.1, not 0.0.0.0.
       expect(emulator.host).toBe('127.0.0.1')
+      if (process.platform === 'linux') {
+        // All of 127/8 is local on Linux: a server bound to the wildcard would accept this.
+        expect(await canConnect('127.0.0.2', emulator.port)).toBe(false)
+      }
       expect(emulator.port).toBeGreaterThan(0)
       expect(emulator.endpoint).toBe(`http://127.0.0.1:${emulator.port}`)
       expect(await canConnect('127.0.0.1', emulator.port)).toBe(true)
@@ -40,6 +45,19 @@ describe('server lifecycle', () => {
       await emulator.close()
     }
   })
+
+  it.runIf(process.platform === 'linux')(
+    'the check above can fail: a server bound to 0.0.0.0 accepts 127.0.0.2',
+    async () => {
+      const wide = await startKmsEmulator({ schedulerIntervalMs: 0, host: '0.0.0.0' })
+      try {
+        expect(wide.host).toBe('0.0.0.0')
+        expect(await canConnect('127.0.0.2', wide.port)).toBe(true)
+      } finally {
+        await wide.close()
+      }
+    },
+  )
 
   it('close() is idempotent, frees the port and closes the database engines', async () => {
     const engine = new FakeDatabaseEngine()
@@ -57,7 +75,9 @@ describe('server lifecycle', () => {
     const emulator = await startKmsEmulator({ schedulerIntervalMs: 0 })
     const socket = connect({ host: '127.0.0.1', port: emulator.port })
     await new Promise((resolve) => socket.once('connect', resolve))
-    socket.write('GET /__emulator/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n')
+    socket.write(
+      `GET /__emulator/health HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nX-Kms-Emulator-Admin: 1\r\nConnection: keep-alive\r\n\r\n`,
+    )
     await new Promise((resolve) => socket.once('data', resolve))
     const ended = new Promise((resolve) => socket.once('close', resolve))
     await emulator.close()
