@@ -178,4 +178,25 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'pool genera
       await slow.cleanup()
     }
   })
+
+  it('end() stops a login waiting between retries: the caller gets ABORTED, not the whole budget', async () => {
+    await acct.maria.query("ALTER USER ?@'%' IDENTIFIED BY 'elsewhere'", [acct.account])
+    const pool = createPool({
+      ...acct.options(),
+      connectionLimit: 1,
+      rotationRetry: { maxTimeMs: 60_000, baseDelayMs: 30_000, maxDelayMs: 30_000 },
+    })
+    const before = acct.fetches()
+    const failure = pool.query('SELECT 1').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    // The first rejected login forces a refresh; then the attempt waits out a long backoff.
+    for (let i = 0; i < 100 && acct.fetches() === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(acct.fetches()).toBeGreaterThan(before)
+    await pool.end()
+    expect(await failure).toMatchObject({ name: 'SecretClientError', code: 'ABORTED' })
+  })
 })
