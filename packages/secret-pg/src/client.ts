@@ -14,7 +14,6 @@ import type { SecretClientConfig } from './secret-pg-options.js'
 type ConnectCallback = ((err: Error) => void) | ((err: null, client: Client) => void)
 type EndCallback = (err: Error) => void
 
-/** A lost server connection is reported to the pending queries; the event must not crash. */
 const ignore = (): void => {}
 
 /** Binds a pool's generations to one of its clients; set in {@link Client}'s static block. */
@@ -36,8 +35,14 @@ export let endIfConnecting: (client: Client) => void
  * pg cannot reconnect a `Client` once its connect failed; this one replaces the failed
  * connection with a fresh one before each retry (see docs/secret-pg-reconnect.md). Everything
  * else is pg's own `Client`. A connection the server closes (e.g. `pg_terminate_backend`) fails
- * the pending queries and makes the client unusable, as in pg, but never crashes the process
- * through an unhandled `'error'` event.
+ * the pending queries, makes the client unusable and emits `'error'`, exactly as in pg: add an
+ * `'error'` listener, as pg asks, or an unhandled `'error'` ends the process. Only while this
+ * client is itself retrying a login are such events kept from crashing it. Clients of a
+ * {@link Pool} always have a listener (a pool never lets a closed connection crash the process).
+ *
+ * pg's `connectionTimeoutMillis` bounds the whole `connect()`, rotation retries included; when it
+ * runs out `connect()` rejects with `SecretClientError` `ABORTED` (`cause`: the last login error).
+ * When `connect()` fails for good, queries queued before it are rejected with its error.
  *
  * @example
  * ```ts
@@ -57,6 +62,8 @@ export class Client extends pg.Client {
   #connected = false
   /** The failed connection was detached: pg will not close it for us. */
   #detached = false
+  /** `connectionTimeoutMillis` ran out during `connect()`. */
+  #timedOut = false
 
   static {
     bindPoolGenerations = (client, generations) => {
@@ -80,7 +87,6 @@ export class Client extends pg.Client {
     super(config)
     this.#settings = settings
     this.#config = config
-    this.on('error', ignore)
   }
 
   /**
@@ -120,8 +126,21 @@ export class Client extends pg.Client {
 
   async #connect(): Promise<Client> {
     const settings = this.#settings
+    const self = this as unknown as PgClientInternals
     const source: DatabaseSecretSource = this.#generations?.source() ?? settings.source()
     let attempt = 0
+    let lastAuthFailure: unknown
+    // Events of connections this client is replacing must not crash the process meanwhile;
+    // once connected, 'error' is the user's to handle, as in pg.
+    this.on('error', ignore)
+    const timeoutMs = Number(this.#config.connectionTimeoutMillis) || 0
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            this.#timedOut = true
+            this.end().catch(ignore)
+          }, timeoutMs)
+        : undefined
     try {
       const { credentials } = await connectWithSecret({
         source,
@@ -130,6 +149,9 @@ export class Client extends pg.Client {
         retry: settings.rotationRetry,
         signal: this.#stop.signal,
         isAuthFailure,
+        onAuthFailure: (info) => {
+          lastAuthFailure = info.error
+        },
         connect: (credentials) => {
           attempt += 1
           return this.#attempt(credentials, attempt)
@@ -138,10 +160,24 @@ export class Client extends pg.Client {
       this.#connected = true
       this.#generations?.connected(this, credentials)
       return this
-    } catch (error) {
+    } catch (caught) {
+      const error = this.#timedOut
+        ? new SecretClientError(
+            'ABORTED',
+            `secret "${settings.secretName}": connect did not finish within connectionTimeoutMillis (${timeoutMs} ms), rotation retries included`,
+            { cause: lastAuthFailure ?? caught, secretName: settings.secretName },
+          )
+        : caught
+      // Queries queued before connect() would wait forever: pg fails them only when the socket
+      // of a connection it still owns closes, and a detached one never reports.
+      self._queryable = false
+      self._errorAllQueries(error)
       // pg announces the end of a failed connection; the detached one cannot.
       if (this.#detached) process.nextTick(() => this.emit('end'))
       throw error
+    } finally {
+      clearTimeout(timer)
+      this.off('error', ignore)
     }
   }
 

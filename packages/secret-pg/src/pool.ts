@@ -6,7 +6,10 @@ import { PoolGenerations } from './internal/pool-generations.js'
 import { resolveSettings } from './internal/resolve-settings.js'
 import type { SecretClientConfig, SecretPoolConfig } from './secret-pg-options.js'
 
-/** pg-pool has already removed the failed idle client; the event must not crash the process. */
+/**
+ * A closed connection must never crash the process through a pool: pg-pool has already removed
+ * a failed idle client, and a checked-out one fails its pending queries.
+ */
 const ignore = (): void => {}
 
 /**
@@ -17,7 +20,13 @@ const ignore = (): void => {}
  * released (`recycleIdleOnRotation`).
  *
  * An idle client the server closes is removed and reported as pg's `'error'` event, which is
- * handled here so it cannot crash the process; add your own listener to log it.
+ * handled here so it cannot crash the process; add your own listener to log it. A checked-out
+ * client the server closes fails its queries and emits `'error'` on the client, which has a
+ * listener too (unlike pg, where an unhandled one crashes the process).
+ *
+ * `connectionTimeoutMillis` bounds the whole acquisition of a new connection, rotation retries
+ * included: pg-pool's `Error('Connection terminated due to connection timeout')` then has a
+ * `SecretClientError` `ABORTED` as `cause`, whose `cause` is the last login error.
  *
  * @example
  * ```ts
@@ -46,6 +55,7 @@ export class Pool extends pg.Pool {
       constructor(options: SecretClientConfig) {
         super(options)
         bindPoolGenerations(this, generations)
+        this.on('error', ignore)
       }
     }
     super({ ...config, Client: PooledClient } as unknown as pg.PoolConfig)

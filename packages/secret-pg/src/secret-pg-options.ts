@@ -21,7 +21,7 @@ export interface SecretPgOptions {
   versionStage?: VersionStage
   /**
    * Retry budget of one connection attempt through a rotation (see `connectWithSecret`).
-   * @default { maxAttempts: 10, maxTimeMs: 30000, baseDelayMs: 100, maxDelayMs: 2000 }
+   * @default { maxAttempts: Infinity, maxTimeMs: 30000, baseDelayMs: 100, maxDelayMs: 2000 }
    */
   rotationRetry?: RotationRetryOptions
 }

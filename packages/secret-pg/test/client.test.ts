@@ -9,6 +9,21 @@ import { type PgFixture, startPgFixture } from './_pg-fixture.js'
 
 const available = await requireServer('embedded PostgreSQL', probeEmbeddedPostgres)
 
+/** `promise`'s outcome (a rejection as the resolved value), or a rejection if it hangs. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)
+  })
+  return Promise.race([
+    promise.then(
+      (value) => value,
+      (err: unknown) => err,
+    ),
+    hang,
+  ]).finally(() => clearTimeout(timer))
+}
+
 describe.skipIf(!available)('Client against a real PostgreSQL', () => {
   let fx: PgFixture
   beforeAll(async () => {
@@ -171,17 +186,91 @@ describe.skipIf(!available)('Client against a real PostgreSQL', () => {
     expect(error).toMatchObject({ code: 'ABORTED' })
   })
 
-  it('survives pg_terminate_backend: pending queries fail, the process does not crash', async () => {
+  it("behaves like pg when the server ends a connected client: the user's listener gets the error", async () => {
     const { secretName, role, database } = await fx.createRdsSecret()
     const client = clientFor(secretName, database)
     await client.connect()
+    // No listener of ours once connected: an unhandled 'error' is the user's business, as in pg.
+    expect(client.listenerCount('error')).toBe(0)
+    const errors: Array<{ code?: string }> = []
+    client.on('error', (err) => errors.push(err as { code?: string }))
     const sleeping = client.query('SELECT pg_sleep(30)').then(
       () => undefined,
       (err: unknown) => err,
     )
     expect(await fx.terminate(role)).toBe(1)
     expect(await sleeping).toMatchObject({ code: '57P01' })
+    await expect.poll(() => errors.length).toBeGreaterThan(0)
     await expect(client.query('SELECT 1')).rejects.toThrow()
+    await client.end()
+  })
+
+  it('rejects queries queued before connect() when the connect fails for good', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    await fx.server.query(`ALTER ROLE "${role}" PASSWORD 'not-the-secret'`)
+    const client = clientFor(secretName, database, {
+      secretClient: fx.newClient(),
+      rotationRetry: { maxTimeMs: 300, baseDelayMs: 10, maxDelayMs: 50 },
+    })
+    const queued = settleWithin(client.query('SELECT 1'), 5_000)
+    const connectError = await client.connect().then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    expect(connectError).toBeInstanceOf(AuthRetryExhaustedError)
+    expect(await queued).toBe(connectError)
+    // Later queries fail at once too.
+    expect(await settleWithin(client.query('SELECT 1'), 5_000)).toMatchObject({
+      message: expect.stringMatching(/not queryable/),
+    })
+    await client.end()
+  })
+
+  it('rejects queries queued before connect() when end() stops the retries', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    await fx.server.query(`ALTER ROLE "${role}" PASSWORD 'not-the-secret'`)
+    const inner = fx.newClient()
+    let refreshes = 0
+    const client = clientFor(secretName, database, {
+      secretClient: {
+        getDatabaseCredentials: inner.getDatabaseCredentials.bind(inner),
+        refreshNow: (...args: Parameters<typeof inner.refreshNow>) => {
+          refreshes += 1
+          return inner.refreshNow(...args)
+        },
+      },
+      rotationRetry: { maxTimeMs: 60_000, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+    })
+    const failures: unknown[] = []
+    const queued = settleWithin(client.query('SELECT 1'), 5_000)
+    const connecting = client.connect().catch((err: unknown) => failures.push(err))
+    // The first login failed: the connection was detached and the client is retrying.
+    await expect.poll(() => refreshes).toBeGreaterThan(0)
+    await client.end()
+    await connecting
+    expect(failures[0]).toMatchObject({ code: 'ABORTED' })
+    expect(await queued).toMatchObject({ code: 'ABORTED' })
+  })
+
+  it('bounds the whole connect() by connectionTimeoutMillis, retries included', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    await fx.server.query(`ALTER ROLE "${role}" PASSWORD 'not-the-secret'`)
+    const client = clientFor(secretName, database, {
+      secretClient: fx.newClient(),
+      connectionTimeoutMillis: 300,
+      rotationRetry: { maxTimeMs: 10_000 },
+    })
+    const started = Date.now()
+    const error = await client.connect().then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    const elapsed = Date.now() - started
+    expect(error).toMatchObject({ name: 'SecretClientError', code: 'ABORTED' })
+    expect(String((error as Error).message)).toMatch(/connectionTimeoutMillis \(300 ms\)/)
+    expect((error as Error).cause).toMatchObject({ code: '28P01' })
+    expect(elapsed).toBeGreaterThanOrEqual(290)
+    expect(elapsed).toBeLessThan(1_500)
     await client.end()
   })
 

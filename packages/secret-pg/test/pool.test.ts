@@ -2,7 +2,7 @@ import type { RefreshEvent } from '@org/secret-client'
 import { probeEmbeddedPostgres, requireServer } from '@org/test-support'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Pool, type PoolClient, type SecretPoolConfig } from '../src/index.js'
+import { isAuthFailure, Pool, type PoolClient, type SecretPoolConfig } from '../src/index.js'
 import { type PgFixture, startPgFixture } from './_pg-fixture.js'
 
 const available = await requireServer('embedded PostgreSQL', probeEmbeddedPostgres)
@@ -146,23 +146,79 @@ describe.skipIf(!available)('Pool against a real PostgreSQL', () => {
     await pool.end()
   })
 
-  it('survives the server terminating idle and busy clients', async () => {
+  it('survives the server terminating idle and busy clients, reporting the idle one to the user', async () => {
     const { secretName, role, database } = await fx.createRdsSecret()
     const pool = poolFor(secretName, database)
-    const errors: Error[] = []
+    // The user's listener is there before the terminations, so it sees what the pool reports.
+    const errors: Array<{ code?: string }> = []
+    pool.on('error', (err) => errors.push(err as { code?: string }))
     const busy = await pool.connect()
     const idle = await pool.connect()
     idle.release()
-    // Checked out, without an 'error' listener of the caller's.
+    // The busy one is checked out without an 'error' listener of the caller's: in raw pg its
+    // 'error' event would crash the process; ours has one.
+    expect(busy.listenerCount('error')).toBeGreaterThan(0)
+    expect(await fx.terminate(role)).toBe(2)
+    await expect.poll(() => pool.idleCount).toBe(0)
+    await expect.poll(() => errors.length).toBeGreaterThan(0)
+    expect(errors[0]).toMatchObject({ code: '57P01' })
+    await expect(busy.query('SELECT 1')).rejects.toThrow()
+    busy.release(true)
+    // The pool opens fresh connections afterwards.
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    await pool.end()
+  })
+
+  it('survives the server terminating clients when nobody listens to the pool', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    const pool = poolFor(secretName, database)
+    const busy = await pool.connect()
+    const idle = await pool.connect()
+    idle.release()
     expect(await fx.terminate(role)).toBe(2)
     await expect.poll(() => pool.idleCount).toBe(0)
     await expect(busy.query('SELECT 1')).rejects.toThrow()
     busy.release(true)
-    pool.on('error', (err) => errors.push(err))
-    // The pool opens fresh connections afterwards.
+    // Still alive (an unhandled 'error' would have failed the run) and usable.
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
-    expect(errors).toEqual([])
     await pool.end()
+  })
+
+  it('bounds a new connection by connectionTimeoutMillis, rotation retries included', async () => {
+    const { secretName, role, database } = await fx.createRdsSecret()
+    await fx.server.query(`ALTER ROLE "${role}" PASSWORD 'not-the-secret'`)
+    const pool = poolFor(secretName, database, {
+      connectionTimeoutMillis: 300,
+      rotationRetry: { maxTimeMs: 10_000 },
+    })
+    const started = Date.now()
+    const error = await pool.query('SELECT 1').then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    const elapsed = Date.now() - started
+    expect(elapsed).toBeLessThan(1_500)
+    // pg-pool's own timeout error, explaining itself through its cause chain.
+    expect(String((error as Error).message)).toMatch(/timeout/)
+    expect(isAuthFailure(error)).toBe(true)
+    expect(pool.totalCount).toBe(0)
+    await pool.end()
+  })
+
+  it('pools sharing one secret client share the forced refresh after a rotation', async () => {
+    const { secretName, database } = await fx.createRdsSecret()
+    const secretClient = fx.newClient()
+    const pools = [1, 2].map(() => poolFor(secretName, database, { secretClient, max: 10 }))
+    await Promise.all(pools.map((pool) => pool.query('SELECT 1')))
+    await fx.emulator.rotateSecret(secretName)
+    const before = fx.getSecretValueCalls()
+    // Every query needs a new connection: the idle ones are gone once the rotation is seen.
+    const clients = await Promise.all(
+      pools.flatMap((pool) => Array.from({ length: 10 }, () => pool.connect())),
+    )
+    for (const client of clients) client.release()
+    expect(fx.getSecretValueCalls() - before).toBe(1)
+    await Promise.all(pools.map((pool) => pool.end()))
   })
 
   it('pool.end() stops connections still retrying instead of waiting out the budget', async () => {

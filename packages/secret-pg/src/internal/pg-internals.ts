@@ -7,6 +7,8 @@
 /** A pg `Connection`: an EventEmitter around one socket. */
 export interface PgConnection {
   stream: { destroyed?: boolean; destroy(): void }
+  /** Set by `connect()`; pg's `end()` treats a never-connected client as already ended. */
+  _connecting?: boolean
   removeAllListeners(): unknown
   on(event: 'error', listener: (error: unknown) => void): unknown
 }
@@ -36,9 +38,14 @@ export interface PgClientInternals {
   processID: unknown
   secretKey: unknown
   saslSession?: unknown
+  /** Fails the active, sent and queued queries with `error` (on the next tick). */
+  _errorAllQueries(error: unknown): void
 }
 
-/** The pg-pool members used to recycle clients of an older credential generation. */
+/**
+ * The pg-pool members used to recycle clients of an older credential generation. `_expired`
+ * exists since pg-pool 3.5 (`maxLifetimeSeconds`); `_remove`'s callback since 3.11.
+ */
 export interface PgPoolInternals {
   _clients: object[]
   _idle: Array<{ client: object }>

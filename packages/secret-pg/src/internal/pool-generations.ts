@@ -107,8 +107,22 @@ export class PoolGenerations {
       const version = this.#versionOf.get(client)
       // Clients still connecting have no version yet; they are judged when they connect.
       if (version === undefined || version === current) continue
-      if (idle.has(client)) pool._remove(client, () => pool._pulseQueue())
+      if (idle.has(client)) removeIdle(pool, client)
       else pool._expired.add(client)
     }
+  }
+}
+
+/**
+ * Closes an idle client and lets waiting callers have its slot. pg-pool ≥ 3.11 takes a callback
+ * run once the client has ended (as its own idle timeout does); older ones end it in the
+ * background, so the queue is pulsed at once.
+ */
+function removeIdle(pool: PgPoolInternals, client: object): void {
+  if (pool._remove.length >= 2) {
+    pool._remove(client, () => pool._pulseQueue())
+  } else {
+    pool._remove(client)
+    pool._pulseQueue()
   }
 }
