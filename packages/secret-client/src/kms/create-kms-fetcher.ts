@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { classifyError } from '../classify-error.js'
 import { SecretClientError } from '../errors.js'
+import { safeLog } from '../internal/safe-log.js'
 import type { SecretCacheClientOptions } from '../options.js'
 import type { FetchSecretRequest, Logger, SecretFetcher, SecretRecord } from '../types.js'
 import { assertCredentialOption, CredentialSource } from './credential-source.js'
@@ -29,6 +30,8 @@ interface Region {
   /** Where requests go, for logs (`kms.cn-hangzhou.aliyuncs.com`, `custom client`). */
   target: string
   send: GetSecretValueSender
+  /** Releases the region's sockets (built-in clients only). */
+  close?(): void
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
@@ -72,16 +75,18 @@ function builtInRegions(
     option: string,
   ): Region => {
     const resolved = resolveEndpoint(endpoint, regionId, vpc, `${option}endpoint`)
+    const sender = createOpenApiSender({
+      endpoint: resolved,
+      regionId,
+      credential,
+      timeoutMs,
+      ca: regionCa ?? ca,
+    })
     return {
       regionId,
       target: `${resolved.protocol.toLowerCase()}://${resolved.host}`,
-      send: createOpenApiSender({
-        endpoint: resolved,
-        regionId,
-        credential,
-        timeoutMs,
-        ca: regionCa ?? ca,
-      }),
+      send: sender.send,
+      close: sender.close,
     }
   }
   if (options.regions !== undefined) {
@@ -121,7 +126,10 @@ function builtInRegions(
  *   latency, unmeasured regions tried first); a transient failure (throttling, unavailable,
  *   timeout, network) fails over to the next region at once and cools the failed region down;
  *   not-found and access-denied errors are returned as they are.
- * - No retries with delays: the caller (the cache) owns backoff. `request.signal` aborts at once.
+ * - Each region gets a share of `timeoutMs`: the time left divided by the regions left to try. A
+ *   region that hangs times out at its share and the call fails over within the same attempt.
+ * - No retries with delays: the caller (the cache) owns backoff. `request.signal` aborts at once;
+ *   with a built-in client the HTTP request is destroyed too, and `close()` destroys the sockets.
  *
  * Failures are {@link SecretClientError}s (see `classifyError`), except an abort, which rejects
  * with an `AbortError` `DOMException` or the signal's `TimeoutError` reason.
@@ -157,6 +165,7 @@ export function createKmsFetcher(options: KmsFetcherOptions): SecretFetcher {
       regions.map((region) => region.regionId),
       options.routing,
     ),
+    timeoutMs,
     logger,
   )
 }
@@ -173,15 +182,28 @@ function normalizeSdkError(err: unknown, secretName: string, target: string): Se
   return classifyError(err, secretName)
 }
 
+/** Whether an abort reason means "too slow" (the cache's per-attempt timeout), not "give up". */
+function isTimeout(reason: unknown): boolean {
+  if (reason instanceof SecretClientError) return reason.code === 'TIMEOUT'
+  return reason instanceof Error && reason.name === 'TimeoutError'
+}
+
 class KmsFetcher implements SecretFetcher {
   readonly #regions: readonly Region[]
   readonly #router: RegionRouter
+  readonly #timeoutMs: number
   readonly #logger: Logger | undefined
   readonly #closing = new AbortController()
 
-  constructor(regions: readonly Region[], router: RegionRouter, logger: Logger | undefined) {
+  constructor(
+    regions: readonly Region[],
+    router: RegionRouter,
+    timeoutMs: number,
+    logger: Logger | undefined,
+  ) {
     this.#regions = regions
     this.#router = router
+    this.#timeoutMs = timeoutMs
     this.#logger = logger
     // Every in-flight call listens for close(); that is not a leak.
     setMaxListeners(0, this.#closing.signal)
@@ -204,29 +226,30 @@ class KmsFetcher implements SecretFetcher {
     }
     if (signal?.aborted) throw abortError(signal)
     const plan = this.#router.plan()
+    // Wall-clock budget of the whole call (the router's clock may be a test's fake one).
+    const deadline = Date.now() + this.#timeoutMs
     let lastError: SecretClientError | undefined
     for (const [step, index] of plan.entries()) {
       const region = this.#regions[index]!
       const started = this.#router.now()
+      const shareMs = Math.max(1, (deadline - Date.now()) / (plan.length - step))
       let response: unknown
       try {
-        response = await raceSignal(
-          raceSignal(region.send({ secretName, versionStage }), signal),
-          this.#closing.signal,
-        )
+        response = await this.#send(region, { secretName, versionStage }, signal, shareMs)
       } catch (err) {
-        if (signal?.aborted || this.#closing.signal.aborted) {
+        if (this.#closing.signal.aborted) throw abortError(this.#closing.signal)
+        if (signal?.aborted) {
           // The caller's per-attempt timeout means this region was too slow: steer the next
           // attempt elsewhere. A plain abort says nothing about the region.
-          if (err instanceof Error && err.name === 'TimeoutError') this.#router.failed(index)
-          throw err
+          if (isTimeout(signal.reason)) this.#router.failed(index)
+          throw abortError(signal)
         }
         const error = normalizeSdkError(err, secretName, region.target)
         if (!error.retryable) throw error
         this.#router.failed(index)
         lastError = error
         const next = plan[step + 1]
-        this.#logger?.warn?.('KMS region failed transiently', {
+        safeLog(this.#logger, 'warn', 'secret-client: KMS region failed transiently', {
           secretName,
           regionId: region.regionId,
           endpoint: region.target,
@@ -243,10 +266,50 @@ class KmsFetcher implements SecretFetcher {
     throw lastError!
   }
 
+  /**
+   * One region's try: ends when the region answers, after `shareMs` (a retryable `TIMEOUT`, so
+   * the call fails over), or when the caller's signal or `close()` fires. Ending it destroys the
+   * HTTP request where the sender can.
+   */
+  async #send(
+    region: Region,
+    input: { secretName: string; versionStage: string },
+    signal: AbortSignal | undefined,
+    shareMs: number,
+  ): Promise<unknown> {
+    const controller = new AbortController()
+    const stop = (): void => controller.abort()
+    const timer = setTimeout(() => {
+      controller.abort(
+        new SecretClientError(
+          'TIMEOUT',
+          `secret "${input.secretName}": KMS region ${region.regionId} did not answer within ${Math.round(shareMs)} ms`,
+          { secretName: input.secretName },
+        ),
+      )
+    }, shareMs)
+    signal?.addEventListener('abort', stop, { once: true })
+    this.#closing.signal.addEventListener('abort', stop, { once: true })
+    try {
+      let pending: Promise<unknown>
+      try {
+        pending = region.send(input, controller.signal)
+      } catch (err) {
+        pending = Promise.reject(err)
+      }
+      return await raceSignal(pending, controller.signal)
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
+      this.#closing.signal.removeEventListener('abort', stop)
+    }
+  }
+
   /** Rejects calls in flight with `CLOSED`; later calls reject the same way. */
   close(): void {
     if (this.#closing.signal.aborted) return
     this.#closing.abort(new SecretClientError('CLOSED', 'KMS fetcher closed'))
+    for (const region of this.#regions) region.close?.()
   }
 
   toString(): string {

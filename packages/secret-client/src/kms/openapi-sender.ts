@@ -7,6 +7,7 @@ import {
   type GetSecretValueSender,
   KMS_API_VERSION,
 } from './get-secret-value-sender.js'
+import { RequestTracker } from './request-tracker.js'
 import type { ResolvedEndpoint } from './resolve-endpoint.js'
 
 /** The part of `@alicloud/openapi-client`'s `Client` used here. */
@@ -38,12 +39,21 @@ const GET_SECRET_VALUE_PARAMS = Object.freeze({
   bodyType: 'json',
 })
 
+/** A sender of the built-in client, with the means to release its sockets. */
+export interface OpenApiSender {
+  send: GetSecretValueSender
+  /** Destroys requests in flight and the idle keep-alive sockets this sender opened. */
+  close(): void
+}
+
 /**
  * Sends GetSecretValue through `@alicloud/openapi-client`'s `callApi` — the foundation of the
  * 2.x/3.x KMS SDKs — signed with ACS3-HMAC-SHA256. Unlike the 1.x SDK it honours `ca`, sends any
  * query parameter and returns the raw response map, so every field KMS sends reaches the record.
+ * The SDK takes no signal and no agent: a {@link RequestTracker} destroys the HTTP request when
+ * the call's signal fires and the sender's sockets on `close()`.
  */
-export function createOpenApiSender(options: OpenApiSenderOptions): GetSecretValueSender {
+export function createOpenApiSender(options: OpenApiSenderOptions): OpenApiSender {
   const Client = cjsDefault<new (config: object) => OpenApiClient>(openApiModule)
   const client = new Client({
     endpoint: options.endpoint.host,
@@ -56,22 +66,26 @@ export function createOpenApiSender(options: OpenApiSenderOptions): GetSecretVal
   })
   // The cache retries with backoff and fails over between regions; the SDK must not retry too.
   const runtime = Object.freeze({ autoretry: false })
-  return (input: GetSecretValueInput) =>
-    client
-      .callApi(
-        GET_SECRET_VALUE_PARAMS,
-        {
-          query: {
-            SecretName: input.secretName,
-            VersionStage: input.versionStage,
-            FetchExtendedConfig: 'true',
+  const tracker = new RequestTracker()
+  const send = (input: GetSecretValueInput, signal: AbortSignal): Promise<unknown> =>
+    tracker
+      .run(signal, () =>
+        client.callApi(
+          GET_SECRET_VALUE_PARAMS,
+          {
+            query: {
+              SecretName: input.secretName,
+              VersionStage: input.versionStage,
+              FetchExtendedConfig: 'true',
+            },
           },
-        },
-        runtime,
+          runtime,
+        ),
       )
       .catch((err: unknown) => {
         throw err instanceof SyntaxError ? notJson(input.secretName) : err
       })
+  return { send, close: () => tracker.close() }
 }
 
 /**

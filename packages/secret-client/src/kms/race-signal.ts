@@ -15,9 +15,9 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * Settles with `promise`, or rejects with {@link abortError} as soon as `signal` fires. The SDKs
- * take no signal, so the HTTP request itself runs on until its response or the SDK read timeout
- * (`timeoutMs`); its outcome is then ignored.
+ * Settles with `promise`, or rejects with {@link abortError} as soon as `signal` fires. This only
+ * stops the waiting: ending the HTTP request itself is the sender's job (the built-in sender
+ * destroys it; a user-supplied SDK client's request runs on to its end, its outcome ignored).
  */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   return waitFor(promise, signal, () => abortError(signal as AbortSignal))

@@ -1,0 +1,116 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { Agent, ClientRequest } from 'node:http'
+import type { Socket } from 'node:net'
+
+/**
+ * Node publishes every `http`/`https` client request here, synchronously and in the async context
+ * of the code that made it. The SDKs (`@alicloud/tea-typescript` → `httpx`) take neither an
+ * `AbortSignal` nor an agent of ours, so this is how their requests are reached and cancelled.
+ */
+const REQUEST_START = 'http.client.request.start'
+
+/** The {@link RequestScope} of the code running now, if it runs inside {@link RequestTracker.run}. */
+const currentScope = new AsyncLocalStorage<RequestScope>()
+let subscribers = 0
+
+function onRequestStart(message: unknown): void {
+  const scope = currentScope.getStore()
+  const request = (message as { request?: ClientRequest } | undefined)?.request
+  if (scope !== undefined && request !== undefined) scope.adopt(request)
+}
+
+/** The HTTP requests one SDK call made; destroying it ends them and closes their sockets. */
+class RequestScope {
+  readonly #requests = new Set<ClientRequest>()
+  readonly #tracker: RequestTracker
+  #destroyed = false
+
+  constructor(tracker: RequestTracker) {
+    this.#tracker = tracker
+  }
+
+  adopt(request: ClientRequest): void {
+    if (this.#destroyed) {
+      // Aborted while the SDK was still signing: the request must not go out at all.
+      request.destroy()
+      return
+    }
+    this.#requests.add(request)
+    request.once('close', () => this.#requests.delete(request))
+    this.#tracker.watch(request)
+  }
+
+  destroy(): void {
+    this.#destroyed = true
+    // `destroy()` closes the socket (never returned to the keep-alive pool) and makes the SDK's
+    // promise reject, which also clears httpx's read timer.
+    for (const request of this.#requests) request.destroy()
+    this.#requests.clear()
+  }
+}
+
+/**
+ * Makes the HTTP requests of SDK calls cancellable. Each {@link RequestTracker.run} records the
+ * requests its call makes; when the call's signal fires they are destroyed, so an abandoned or
+ * timed-out request releases its socket at once instead of at the SDK's read timeout.
+ * {@link RequestTracker.close} also destroys the idle keep-alive sockets these calls left in the
+ * SDK's process-wide agent (sockets that another request is using are left alone).
+ */
+export class RequestTracker {
+  readonly #scopes = new Set<RequestScope>()
+  /** Sockets our requests used, with the agent that pools them. */
+  readonly #sockets = new Map<Socket, Agent | undefined>()
+  #closed = false
+
+  constructor() {
+    if (subscribers++ === 0) subscribe(REQUEST_START, onRequestStart)
+  }
+
+  /** Runs one SDK call; `signal` firing destroys the HTTP requests it made (or will make). */
+  async run<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+    const scope = new RequestScope(this)
+    if (signal.aborted || this.#closed) scope.destroy()
+    const onAbort = (): void => scope.destroy()
+    signal.addEventListener('abort', onAbort, { once: true })
+    this.#scopes.add(scope)
+    try {
+      return await currentScope.run(scope, call)
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      this.#scopes.delete(scope)
+    }
+  }
+
+  /** Remembers the socket a request of ours gets, until the socket closes. */
+  watch(request: ClientRequest): void {
+    const remember = (socket: Socket): void => {
+      if (this.#sockets.has(socket)) return
+      const agent = (request as ClientRequest & { agent?: Agent }).agent
+      this.#sockets.set(socket, agent)
+      socket.once('close', () => this.#sockets.delete(socket))
+    }
+    // The channel may publish after the socket was assigned.
+    if (request.socket) remember(request.socket)
+    else request.once('socket', remember)
+  }
+
+  /** Destroys requests in flight and our idle keep-alive sockets; later runs are cancelled. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const scope of this.#scopes) scope.destroy()
+    for (const [socket, agent] of this.#sockets) {
+      if (agent === undefined || isIdleIn(agent, socket)) socket.destroy()
+    }
+    this.#sockets.clear()
+    if (--subscribers === 0) unsubscribe(REQUEST_START, onRequestStart)
+  }
+}
+
+function isIdleIn(agent: Agent, socket: Socket): boolean {
+  for (const free of Object.values(agent.freeSockets)) {
+    if (free?.includes(socket)) return true
+  }
+  return false
+}
