@@ -22,20 +22,68 @@ const TIMEOUT_CODES = new Set([
   'ESOCKETTIMEDOUT',
   'ECONNABORTED',
   'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_TLS_HANDSHAKE_TIMEOUT',
 ])
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'ReadTimeoutError', 'ConnectTimeoutError'])
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EHOSTUNREACH',
+  'EHOSTDOWN',
   'ENETUNREACH',
+  'ENETDOWN',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EPIPE',
   'EPROTO',
   'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ])
+/**
+ * Node system errors (`ENETDOWN`, `EADDRNOTAVAIL`, …) carry `syscall` or a numeric `errno`; KMS codes
+ * never look like `E` + capitals. Any such error from a request is a network failure.
+ */
+const SYSTEM_CODE = /^E[A-Z0-9_]+$/
+/**
+ * Certificate verification failures (OpenSSL's codes, as Node reports them) and Node's own TLS
+ * errors: the endpoint or `ca` is wrong, which neither a retry nor another attempt fixes.
+ */
+const TLS_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_CHAIN_TOO_LONG',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+])
+
+function isTlsCode(code: string): boolean {
+  return TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')
+}
+
+function isSystemError(err: object, code: string): boolean {
+  return (
+    SYSTEM_CODE.test(code) &&
+    (typeof field(err, 'syscall') === 'string' || typeof field(err, 'errno') === 'number')
+  )
+}
 
 /** Strips the 1.x SDK's `Error` suffix: `Rejected.ThrottlingError` → `Rejected.Throttling`. */
 export function normalizeKmsCode(code: string): string {
@@ -64,19 +112,35 @@ function field(err: object, key: string): unknown {
   return (err as Record<string, unknown>)[key]
 }
 
-function retryAfterOf(err: object): number | undefined {
+function headerNumber(value: unknown): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  if (typeof value === 'string' && value.trim() === '') return undefined
+  const number = Number(value)
+  return Number.isFinite(number) && number >= 0 ? number : undefined
+}
+
+/**
+ * The server's retry hint in milliseconds: a `retryAfter`/`retryAfterMs` field (ms), the
+ * `x-acs-retry-after` header (always milliseconds) or the standard `Retry-After` header (seconds,
+ * or an HTTP date).
+ */
+export function retryAfterOf(err: object, now: number = Date.now()): number | undefined {
   const direct = field(err, 'retryAfter') ?? field(err, 'retryAfterMs')
   if (typeof direct === 'number' && Number.isFinite(direct) && direct >= 0) return direct
   const data = field(err, 'data')
   const headers =
     data && typeof data === 'object'
-      ? (field(data, 'headers') as Record<string, unknown>)
+      ? (field(data, 'headers') as Record<string, unknown> | undefined)
       : undefined
-  const header = headers?.['x-acs-retry-after'] ?? headers?.['retry-after']
-  if (typeof header === 'string' || typeof header === 'number') {
-    const value = Number(header)
-    // x-acs-retry-after is in milliseconds; Retry-After in seconds. Small numbers are seconds.
-    if (Number.isFinite(value) && value >= 0) return value < 1000 ? value * 1000 : value
+  if (headers === null || typeof headers !== 'object') return undefined
+  const acs = headerNumber(headers['x-acs-retry-after'])
+  if (acs !== undefined) return acs
+  const standard = headers['retry-after']
+  const seconds = headerNumber(standard)
+  if (seconds !== undefined) return seconds * 1000
+  if (typeof standard === 'string') {
+    const date = Date.parse(standard)
+    if (Number.isFinite(date)) return Math.max(0, date - now)
   }
   return undefined
 }
@@ -85,6 +149,11 @@ function retryAfterOf(err: object): number | undefined {
  * Turns anything a {@link SecretFetcher} throws into a {@link SecretClientError}: by the KMS code
  * (with or without the 1.x `Error` suffix), the Node network code or the error name — never by the
  * message. A {@link SecretClientError} passes through with its secret name filled in.
+ *
+ * - Timeouts (`ETIMEDOUT`, undici's `UND_ERR_*_TIMEOUT`, `ERR_TLS_HANDSHAKE_TIMEOUT`, a
+ *   `TimeoutError`) → `TIMEOUT`; network codes and any Node system error (`E*` code with `syscall`
+ *   or `errno`) → `KMS_UNAVAILABLE`; both retryable, with no `kmsCode`.
+ * - Certificate and TLS errors → `KMS_ERROR` without `kmsCode`, not retryable (a set-up problem).
  *
  * The new error's message names the secret and the code only; the original is kept as `cause`.
  */
@@ -119,8 +188,14 @@ export function classifyError(err: unknown, secretName?: string): SecretClientEr
       secretName,
     })
   }
-  if (code && NETWORK_CODES.has(code)) {
+  if (code && (NETWORK_CODES.has(code) || isSystemError(err, code))) {
     return new SecretClientError('KMS_UNAVAILABLE', `${subject}: network error ${code}`, {
+      cause: err,
+      secretName,
+    })
+  }
+  if (code && isTlsCode(code)) {
+    return new SecretClientError('KMS_ERROR', `${subject}: TLS error ${code}`, {
       cause: err,
       secretName,
     })

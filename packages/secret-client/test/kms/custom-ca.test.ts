@@ -78,6 +78,8 @@ describe('custom CA (dedicated KMS instance gateway)', () => {
     const classified = classifyError(err)
     expect(classified.cause).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
     expect(classified.retryable).toBe(false)
+    expect(classified.code).toBe('KMS_ERROR')
+    expect(classified.kmsCode).toBeUndefined() // a TLS code is not a KMS code
     expect(requests).toBe(before)
   })
 
