@@ -71,7 +71,11 @@ export interface EmulatorFixture {
    * @default subType 'SingleUser'
    */
   createSecret(subType?: FixtureSubType): Promise<FixtureSecret>
-  /** A further client pointed at the emulator (closed by `close()`); options override the fixture's. */
+  /**
+   * A further client pointed at the emulator (closed by `close()`); options override the
+   * fixture's, and an option given as `undefined` gets the client's own default (e.g.
+   * `{ minRefreshIntervalMs: undefined }` for its 5 s).
+   */
   newClient(options?: SecretCacheClientOptions): Promise<SecretCacheClient>
   /** Rotates a secret now (in-process: not counted as an API call). */
   rotate(secretName: string): Promise<{ versionId: string }>
