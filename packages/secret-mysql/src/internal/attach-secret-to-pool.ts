@@ -91,6 +91,11 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
   let currentVersion: string | undefined
   /** Generation of every version this pool saw as current. */
   const generations = new Map<string, number>()
+  /**
+   * Set once a connection may be of a version other than the current one (after a rotation, or an
+   * ACSPrevious login): until then idle connections are handed out without a check, as by mysql2.
+   */
+  let mixed = false
 
   const stage = secret.versionStage ?? 'ACSCurrent'
   const onVersion = (secretName: string, versionStage: string, versionId: string) => {
@@ -124,7 +129,10 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
     if (currentVersion === versionId) return
     const first = currentVersion === undefined
     currentVersion = versionId
-    if (!first) generation += 1
+    if (!first) {
+      generation += 1
+      mixed = true
+    }
     generations.set(versionId, generation)
     if (!first && secret.recycleIdleOnRotation) recycleIdle()
   }
@@ -182,6 +190,7 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
             }
             const tagged = connection as Tagged
             tagged[VERSION] ??= credentials.versionId
+            if (tagged[VERSION] !== currentVersion) mixed = true
             resolve(tagged)
           })
         }),
@@ -201,6 +210,10 @@ export function attachSecretToPool(pool: Pool, secret: ResolvedSecretOptions): v
       (limit === 0 || internals._allConnections.length < limit)
     if (willOpen) {
       openNew(callback)
+      return
+    }
+    if (!mixed) {
+      openOrReuse(callback)
       return
     }
     openOrReuse((err, connection) => {
