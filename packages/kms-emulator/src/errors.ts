@@ -6,7 +6,9 @@
  * | `INVALID_OPTIONS` | an option of `startKmsEmulator` or of a CLI `--config` file is invalid |
  * | `STATE_FILE_INVALID` | the `stateFile` exists but cannot be read as emulator state |
  * | `CLOSED` | the emulator was closed |
- * | `API_ERROR` | never on a base instance: {@link KmsApiError} carries the KMS code instead |
+ *
+ * Subclasses carry their own codes: {@link KmsApiError} the KMS error code (e.g.
+ * `Forbidden.ResourceNotFound`), `DatabaseEngineError` a `DatabaseEngineErrorCode`.
  */
 export type KmsEmulatorErrorCode = 'INVALID_OPTIONS' | 'STATE_FILE_INVALID' | 'CLOSED'
 

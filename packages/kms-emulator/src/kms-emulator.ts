@@ -50,9 +50,29 @@ export interface KmsEmulator {
   allCounters(): Record<string, ActionCounters>
   /** Forgets audit entries and counters. */
   resetCounters(): void
-  /** Rotates a managed secret now, bypassing the HTTP API and its hourly limit. */
+  /**
+   * Rotates a managed secret now, bypassing the HTTP API and its hourly limit.
+   *
+   * @throws {@link KmsEmulatorError} `CLOSED` after {@link KmsEmulator.close}.
+   * @throws {@link KmsApiError} `Forbidden.ResourceNotFound` (404) for an unknown secret;
+   *   `Rejected.ResourceInDeleteWindow` (409) for one scheduled for deletion;
+   *   `Rejected.UnsupportedOperation` (400) for a Generic secret; `Rejected.Rotating` (409) while
+   *   it rotates or a rotation-fault window is open; `Rejected.ResourceExist` (409) when the first
+   *   DoubleUsers rotation finds an unrelated `<name>_clone` account; `InvalidParameter` (400)
+   *   when its `DBInstanceId` is not declared; `InternalFailure` (500) when the database server
+   *   rejects the change or cannot be reached (nothing changes in the secret then).
+   */
   rotateSecret(name: string): Promise<{ versionId: string }>
-  /** Checks that the staged credentials of a managed secret can log in (see `CheckSecretAccount`). */
+  /**
+   * Checks that the staged credentials of a managed secret can log in (see `CheckSecretAccount`).
+   *
+   * @throws {@link KmsEmulatorError} `CLOSED` after {@link KmsEmulator.close}.
+   * @throws {@link KmsApiError} `MissingParameter` (400) for an empty name;
+   *   `Forbidden.ResourceNotFound` (404) for an unknown secret; `Rejected.ResourceInDeleteWindow`
+   *   (409) for one scheduled for deletion; `Rejected.UnsupportedOperation` (400) for a Generic
+   *   secret; `InvalidParameter` (400) when its `DBInstanceId` is not declared;
+   *   `InternalFailure` (500) when the database server cannot be reached.
+   */
   checkSecretAccount(name: string): Promise<Record<string, unknown>>
   /**
    * Runs one KMS operation in-process (no HTTP, no signature, no faults, not audited) and

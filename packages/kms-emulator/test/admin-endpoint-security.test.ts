@@ -64,7 +64,11 @@ describe('admin endpoint: only local tools, not web pages', () => {
   })
 
   it('refuses a request without the X-Kms-Emulator-Admin: 1 header', async () => {
-    for (const headers of [{ host: host() }, { host: host(), 'x-kms-emulator-admin': 'yes' }]) {
+    const variants: Array<Record<string, string>> = [
+      { host: host() },
+      { host: host(), 'x-kms-emulator-admin': 'yes' },
+    ]
+    for (const headers of variants) {
       const res = await raw('GET', '/__emulator/audit', headers)
       expect(res.status).toBe(403)
       expect(res.body.Code).toBe('Forbidden.NoPermission')

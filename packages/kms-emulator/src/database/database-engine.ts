@@ -13,6 +13,7 @@ export interface DatabaseServerConfig {
   /** @default 3306 for mysql/mariadb, 5432 for postgresql */
   port?: number
   user: string
+  /** Password of `user`. @default '' */
   password?: string
   /** Database the admin connection opens (PostgreSQL). @default 'postgres' */
   database?: string
