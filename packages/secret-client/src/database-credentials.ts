@@ -62,6 +62,39 @@ function pick(record: Record<string, unknown>, keys: readonly string[]): [string
 }
 
 /**
+ * `ExtendedConfig.CustomData` as an object (KMS returns it as an object or as JSON text), or
+ * `undefined`. The official JDBC client reads the connection fields from here when the value has
+ * none.
+ */
+function customDataOf(
+  extendedConfig: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  let data: unknown = extendedConfig?.CustomData
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data)
+    } catch {
+      return undefined // metadata, never the secret: a malformed one is ignored
+    }
+  }
+  return data !== null && typeof data === 'object' && !Array.isArray(data)
+    ? (data as Record<string, unknown>)
+    : undefined
+}
+
+/** {@link pick} in the value first, then in `CustomData` (whose key is reported with its path). */
+function pickField(
+  record: Record<string, unknown>,
+  customData: Record<string, unknown> | undefined,
+  keys: readonly string[],
+): [string, unknown] {
+  const found = pick(record, keys)
+  if (found[1] !== undefined || customData === undefined) return found
+  const [key, value] = pick(customData, keys)
+  return value === undefined ? found : [`ExtendedConfig.CustomData.${key}`, value]
+}
+
+/**
  * Builds {@link DatabaseCredentials} from an already parsed secret value (see
  * {@link parseDatabaseCredentials}). Internal: the cache calls it once per version.
  */
@@ -69,6 +102,7 @@ export function databaseCredentialsFromJson(
   json: SecretJson,
   secretName: string,
   versionId: string,
+  extendedConfig?: Readonly<Record<string, unknown>>,
 ): DatabaseCredentials {
   if (!json.ok) {
     throw fail(
@@ -91,14 +125,15 @@ export function databaseCredentialsFromJson(
     throw fail(secretName, versionId, `missing string field ${passwordKey}`)
   }
   const fields: DatabaseCredentials = { username, password, versionId, secretName }
-  const [hostKey, host] = pick(record, ['Endpoint', 'host'])
+  const customData = customDataOf(extendedConfig)
+  const [hostKey, host] = pickField(record, customData, ['Endpoint', 'host'])
   if (host !== undefined) {
     if (typeof host !== 'string' || host.length === 0) {
       throw fail(secretName, versionId, `field ${hostKey} is not a non-empty string`)
     }
     fields.host = host
   }
-  const [portKey, rawPort] = pick(record, ['Port', 'port'])
+  const [portKey, rawPort] = pickField(record, customData, ['Port', 'port'])
   if (rawPort !== undefined) {
     const port =
       typeof rawPort === 'number'
@@ -111,7 +146,7 @@ export function databaseCredentialsFromJson(
     }
     fields.port = port
   }
-  const [databaseKey, database] = pick(record, ['DBName', 'database', 'dbname'])
+  const [databaseKey, database] = pickField(record, customData, ['DBName', 'database', 'dbname'])
   if (database !== undefined) {
     if (typeof database !== 'string' || database.length === 0) {
       throw fail(secretName, versionId, `field ${databaseKey} is not a non-empty string`)
@@ -124,7 +159,9 @@ export function databaseCredentialsFromJson(
 /**
  * Reads database credentials from a secret version: `{"AccountName","AccountPassword"}` (Rds,
  * PolarDB, Redis secrets) or generic JSON with `username`/`password`, plus optional
- * `Endpoint`/`host`, `Port`/`port` (number or numeric string) and `DBName`/`database`/`dbname`.
+ * `Endpoint`/`host`, `Port`/`port` (number or numeric string) and `DBName`/`database`/`dbname` —
+ * taken from the value, or else (like the official JDBC client) from `ExtendedConfig.CustomData`.
+ * A field in the value wins over the same field in `CustomData`.
  *
  * The result is frozen; its password is masked by `util.inspect`, `JSON.stringify` and `String()`.
  * `SecretCacheClient.getDatabaseCredentials` memoizes this per version; call this function
@@ -134,5 +171,10 @@ export function databaseCredentialsFromJson(
  *   message never quotes the value.
  */
 export function parseDatabaseCredentials(info: SecretInfo): DatabaseCredentials {
-  return databaseCredentialsFromJson(parseSecretJson(info), info.secretName, info.versionId)
+  return databaseCredentialsFromJson(
+    parseSecretJson(info),
+    info.secretName,
+    info.versionId,
+    info.extendedConfig,
+  )
 }

@@ -35,7 +35,10 @@ export interface RegionConfig {
    * @default false
    */
   vpc?: boolean
-  /** PEM CA certificate(s) to trust for this region, e.g. a dedicated KMS instance CA. */
+  /**
+   * PEM CA certificate(s) to trust for this region, e.g. a dedicated KMS instance CA.
+   * @default the client's `ca` option, else Node's built-in CA store
+   */
   ca?: string | readonly string[]
 }
 
@@ -69,6 +72,7 @@ export interface SecretCacheClientOptions {
   fetcher?: SecretFetcher
   /**
    * KMS region id. Required unless `fetcher`, `regions` or `endpoint` is given.
+   * @default undefined — no region: `endpoint` alone is used (signed with region `default`)
    */
   regionId?: string
   /**
@@ -79,6 +83,7 @@ export interface SecretCacheClientOptions {
   /**
    * Several regions for failover; requests go to the healthiest one. Overrides `regionId` and
    * `endpoint`.
+   * @default undefined — one region, from `regionId` / `endpoint`
    */
   regions?: readonly RegionConfig[]
   /**
@@ -88,10 +93,15 @@ export interface SecretCacheClientOptions {
   credential?: CredentialProvider | AccessKeyCredentials
   /**
    * An SDK client of any `@alicloud/kms20160120` generation to send requests with, instead of
-   * the client built from the KMS options.
+   * the client built from the KMS options. It takes no abort signal, so its requests run to its
+   * own timeout even after an abort or `close()` (their outcome is ignored).
+   * @default undefined — a built-in `@alicloud/openapi-client` client per region
    */
   kmsClient?: unknown
-  /** PEM CA certificate(s) to trust, e.g. a dedicated KMS instance CA (`PrivateKmsCA_kst-*.pem`). */
+  /**
+   * PEM CA certificate(s) to trust, e.g. a dedicated KMS instance CA (`PrivateKmsCA_kst-*.pem`).
+   * @default undefined — Node's built-in CA store
+   */
   ca?: string | readonly string[]
   /**
    * How long a value is fresh. Overridden per secret by `secretTtlMs` and by a `ttl` field
@@ -99,7 +109,10 @@ export interface SecretCacheClientOptions {
    * @default 3600000 (1 hour)
    */
   ttlMs?: number
-  /** Per-secret TTL in milliseconds, by secret name. */
+  /**
+   * Per-secret TTL in milliseconds, by secret name.
+   * @default undefined — every secret uses `ttlMs` (or the `ttl` field of its JSON value)
+   */
   secretTtlMs?: Readonly<Record<string, number>>
   /**
    * How long after expiry a cached value may still be served while KMS fails transiently.
@@ -117,10 +130,14 @@ export interface SecretCacheClientOptions {
    * @default 'ACSCurrent'
    */
   versionStage?: VersionStage
-  /** Retry policy for transient failures. */
+  /**
+   * Retry policy for transient failures.
+   * @default `{ maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 10000 }`
+   */
   retry?: RetryOptions
   /**
-   * Timeout of one KMS request in milliseconds.
+   * Timeout of one attempt in milliseconds. With several `regions`, each region tried within the
+   * attempt gets the time left divided by the regions left, so a hanging region fails over in time.
    * @default 5000
    */
   timeoutMs?: number
@@ -136,6 +153,9 @@ export interface SecretCacheClientOptions {
    * @default 0.8
    */
   refreshAheadRatio?: number
-  /** Structured logger; messages never contain secret values. */
+  /**
+   * Structured logger; messages never contain secret values. A logger that throws is ignored.
+   * @default undefined — no logging
+   */
   logger?: Logger
 }

@@ -89,8 +89,9 @@ function toSecretInfo(record: SecretRecord, secretName: string): SecretInfo {
  * - Concurrent misses of one key share one KMS call (single-flight); a caller's `signal` ends only
  *   its own wait.
  * - A hit late in an entry's life returns at once and refreshes in the background (refresh-ahead,
- *   jittered per entry).
- * - When KMS fails transiently, an expired value is served for up to `maxStaleMs` (`stale` event).
+ *   jittered per entry; after a failed refresh the next one waits 5 s or the server's retry-after).
+ * - When KMS fails transiently, an expired value is served for up to `maxStaleMs` (`stale` event),
+ *   as soon as the first attempt fails; the retries go on in the background.
  * - {@link SecretCacheClient.refreshNow} forces a read, coalesced and rate-limited when the secret did
  *   not change.
  * - Transient failures are retried with full-jitter exponential backoff; each request times out
@@ -196,7 +197,8 @@ export class SecretCacheClient {
   /**
    * The value as bytes: a binary secret base64-decoded, a text secret UTF-8 encoded. Each call
    * returns a new array.
-   * @throws {@link SecretClientError} `INVALID_SECRET_VALUE` when a binary value is not base64.
+   * @throws {@link SecretClientError} `INVALID_SECRET_VALUE` when a binary value is not base64, and
+   *   every error of {@link SecretCacheClient.getSecretInfo}.
    */
   async getBinaryValue(secretName: string, options?: GetSecretOptions): Promise<Uint8Array> {
     const entry = this.#hit(secretName, options) ?? (await this.#load(secretName, options))
@@ -207,7 +209,8 @@ export class SecretCacheClient {
    * The value parsed as JSON, once per version. The result is deeply frozen and shared between
    * callers; copy it before changing it.
    * @throws {@link SecretClientError} `INVALID_SECRET_VALUE` when the value is binary or not JSON
-   *   (the message never quotes the value).
+   *   (the message never quotes the value), and every error of
+   *   {@link SecretCacheClient.getSecretInfo}.
    */
   async getJsonValue<T = unknown>(secretName: string, options?: GetSecretOptions): Promise<T> {
     const entry = this.#hit(secretName, options) ?? (await this.#load(secretName, options))
@@ -220,9 +223,10 @@ export class SecretCacheClient {
 
   /**
    * Database credentials from an Rds/PolarDB/Redis secret (`AccountName`/`AccountPassword`) or a
-   * generic JSON secret (`username`/`password`), parsed once per version. See
-   * `parseDatabaseCredentials` for the fields read.
-   * @throws {@link SecretClientError} `INVALID_SECRET_VALUE` naming the missing or bad field.
+   * generic JSON secret (`username`/`password`), parsed once per version; host, port and database
+   * from the value or else from `ExtendedConfig.CustomData`. See `parseDatabaseCredentials`.
+   * @throws {@link SecretClientError} `INVALID_SECRET_VALUE` naming the missing or bad field, and
+   *   every error of {@link SecretCacheClient.getSecretInfo}.
    */
   async getDatabaseCredentials(
     secretName: string,
@@ -243,6 +247,10 @@ export class SecretCacheClient {
    *   return it without calling KMS. The first load and a read that found a new version do not
    *   arm this limit, so a rotation right after start-up is picked up at once.
    * - Errors are thrown (no stale fallback); a transient error keeps the cached entry.
+   *
+   * @throws {@link SecretClientError} — `SECRET_NOT_FOUND`, `ACCESS_DENIED` (both evict the entry),
+   *   `THROTTLED`, `KMS_UNAVAILABLE`, `TIMEOUT`, `KMS_ERROR`, `ABORTED` (this caller's signal),
+   *   `CLOSED`, `INVALID_ARGUMENT` (empty secret name or stage).
    */
   async refreshNow(secretName: string, options?: GetSecretOptions): Promise<SecretInfo> {
     if (this.#closed) throw closedError(secretName)
@@ -268,7 +276,12 @@ export class SecretCacheClient {
     return fetched.info
   }
 
-  /** Subscribes to an event; payloads carry names, version ids, codes and durations, never values. */
+  /**
+   * Subscribes to an event; payloads carry names, version ids, codes and durations, never values.
+   * A listener that throws is logged (`logger.error`) and does not affect the read.
+   * @throws {@link SecretClientError} `INVALID_ARGUMENT` for an unknown event name or a listener
+   *   that is not a function.
+   */
   on<K extends keyof SecretCacheClientEvents>(
     event: K,
     listener: (payload: SecretCacheClientEvents[K]) => void,
@@ -278,7 +291,11 @@ export class SecretCacheClient {
     return this
   }
 
-  /** Removes a listener added with {@link SecretCacheClient.on}. */
+  /**
+   * Removes a listener added with {@link SecretCacheClient.on}.
+   * @throws {@link SecretClientError} `INVALID_ARGUMENT` for an unknown event name or a listener
+   *   that is not a function.
+   */
   off<K extends keyof SecretCacheClientEvents>(
     event: K,
     listener: (payload: SecretCacheClientEvents[K]) => void,
@@ -291,6 +308,9 @@ export class SecretCacheClient {
   /**
    * Cancels every in-flight request and retry wait (their callers get `CLOSED`), empties the cache
    * (an `evict` event with reason `close` per entry), closes the fetcher and removes listeners.
+   * The built-in KMS fetcher destroys its HTTP requests in flight and its idle keep-alive sockets,
+   * so nothing of this client keeps the process alive (a user-supplied `kmsClient`'s requests run
+   * on to that SDK's own timeout).
    * Later calls throw `CLOSED`. Idempotent: every call returns the same promise.
    */
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util'
+import { deepFreeze } from './internal/deep-freeze.js'
 import type { SecretDataType, SecretRecord } from './types.js'
 
 const MASK = '******'
@@ -18,7 +19,7 @@ export class SecretInfo {
   readonly rotationInterval: string | undefined
   readonly nextRotationDate: string | undefined
   readonly lastRotationDate: string | undefined
-  /** Parsed `ExtendedConfig` (an empty object when KMS returned none). */
+  /** Parsed `ExtendedConfig` (an empty object when KMS returned none), deeply frozen. */
   readonly extendedConfig: Readonly<Record<string, unknown>>
   readonly #secretValue: string
 
@@ -34,7 +35,7 @@ export class SecretInfo {
     this.rotationInterval = record.rotationInterval
     this.nextRotationDate = record.nextRotationDate
     this.lastRotationDate = record.lastRotationDate
-    this.extendedConfig = Object.freeze(parseExtendedConfig(record.extendedConfig))
+    this.extendedConfig = deepFreeze(parseExtendedConfig(record.extendedConfig))
     Object.freeze(this)
   }
 
@@ -72,7 +73,14 @@ export class SecretInfo {
 
 function parseExtendedConfig(value: SecretRecord['extendedConfig']): Record<string, unknown> {
   if (value === undefined || value === '') return {}
-  if (typeof value !== 'string') return { ...value }
+  if (typeof value !== 'string') {
+    // A copy, so freezing it never freezes the fetcher's own objects.
+    try {
+      return structuredClone(value)
+    } catch {
+      return {} // something JSON could not carry (a function): treat like malformed metadata
+    }
+  }
   try {
     const parsed: unknown = JSON.parse(value)
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)

@@ -66,7 +66,10 @@ export interface FetchSecretRequest {
 export interface SecretFetcher {
   /** Reads one secret version. */
   fetchSecret(request: FetchSecretRequest): Promise<SecretRecord>
-  /** Releases sockets and timers; called by {@link SecretCacheClient.close}. */
+  /**
+   * Releases sockets and timers; called by {@link SecretCacheClient.close} after every flight has
+   * settled. Calls still running at that point must reject promptly.
+   */
   close?(): void | Promise<void>
 }
 
@@ -76,11 +79,11 @@ export interface DatabaseCredentials {
   username: string
   /** Password (`AccountPassword` or `password`). */
   password: string
-  /** Host, when the secret carries one (`Endpoint` or `host`). */
+  /** Host, when the secret carries one (`Endpoint`/`host`, in the value or its `ExtendedConfig.CustomData`). */
   host?: string
-  /** Port, when the secret carries one (`Port` or `port`). */
+  /** Port, when the secret carries one (`Port`/`port`, in the value or its `ExtendedConfig.CustomData`). */
   port?: number
-  /** Database name, when the secret carries one (`DBName` or `database`). */
+  /** Database name, when the secret carries one (`DBName`/`database`/`dbname`, likewise). */
   database?: string
   /** Version id of the secret version these credentials come from. */
   versionId: string

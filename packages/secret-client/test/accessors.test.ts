@@ -188,3 +188,86 @@ describe('getDatabaseCredentials', () => {
     expect(parseDatabaseCredentials(info)).toMatchObject({ username: 'u', password: 'p' })
   })
 })
+
+describe('ExtendedConfig', () => {
+  const account = JSON.stringify({ AccountName: 'app', AccountPassword: 'pw' })
+
+  it('connection fields come from ExtendedConfig.CustomData when the value has none', async () => {
+    const { client } = clientFor({
+      rds: {
+        secretValue: account,
+        extendedConfig: JSON.stringify({
+          SecretSubType: 'SingleUser',
+          CustomData: { Endpoint: 'rm-x.mysql.rds.aliyuncs.com', Port: '3306', DBName: 'orders' },
+        }),
+      },
+      // CustomData as JSON text, as some consoles store it.
+      text: {
+        secretValue: account,
+        extendedConfig: { CustomData: '{"host":"db.internal","port":5432,"database":"app"}' },
+      },
+    })
+    expect(await client.getDatabaseCredentials('rds')).toMatchObject({
+      username: 'app',
+      host: 'rm-x.mysql.rds.aliyuncs.com',
+      port: 3306,
+      database: 'orders',
+    })
+    expect(await client.getDatabaseCredentials('text')).toMatchObject({
+      host: 'db.internal',
+      port: 5432,
+      database: 'app',
+    })
+  })
+
+  it('fields in the value win over CustomData', async () => {
+    const { client } = clientFor({
+      both: {
+        secretValue: JSON.stringify({
+          AccountName: 'app',
+          AccountPassword: 'pw',
+          Endpoint: 'from-value',
+          Port: 3307,
+        }),
+        extendedConfig: { CustomData: { Endpoint: 'from-custom-data', Port: 1, DBName: 'cd' } },
+      },
+    })
+    expect(await client.getDatabaseCredentials('both')).toMatchObject({
+      host: 'from-value',
+      port: 3307,
+      database: 'cd',
+    })
+  })
+
+  it('a bad CustomData field is named with its path; malformed CustomData is ignored', async () => {
+    const { client } = clientFor({
+      badport: { secretValue: account, extendedConfig: { CustomData: { Port: 'x' } } },
+      junk: { secretValue: account, extendedConfig: { CustomData: '{not json' } },
+    })
+    await expect(client.getDatabaseCredentials('badport')).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+      message: expect.stringContaining('ExtendedConfig.CustomData.Port'),
+    })
+    const creds = await client.getDatabaseCredentials('junk')
+    expect(creds.host).toBeUndefined()
+    expect(creds.port).toBeUndefined()
+  })
+
+  it('is deeply frozen, and freezing it never freezes the fetcher’s own object', async () => {
+    const own = { CustomData: { env: 'prod', tags: ['a'] } }
+    const { client } = clientFor({ s: { secretValue: 'x', extendedConfig: own } })
+    const info = await client.getSecretInfo('s')
+    const customData = info.extendedConfig.CustomData as { env: string; tags: string[] }
+    expect(Object.isFrozen(customData)).toBe(true)
+    expect(Object.isFrozen(customData.tags)).toBe(true)
+    expect(() => {
+      customData.env = 'dev'
+    }).toThrow(TypeError)
+    expect(Object.isFrozen(own.CustomData)).toBe(false)
+    const parsed = new SecretInfo({
+      ...record('s', 'v1', 'x'),
+      extendedConfig: '{"CustomData":{"env":"prod"}}',
+    })
+    expect(Object.isFrozen(parsed.extendedConfig.CustomData)).toBe(true)
+  })
+})

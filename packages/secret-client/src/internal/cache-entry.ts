@@ -60,6 +60,7 @@ export class CacheEntry {
         this.json,
         this.info.secretName,
         this.info.versionId,
+        this.info.extendedConfig,
       )
     }
     return this.#credentials

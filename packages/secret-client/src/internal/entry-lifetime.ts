@@ -52,6 +52,7 @@ export function entryLifetime(
 /**
  * After a refresh of an expired entry failed transiently and the stale value was served, further
  * reads get the stale value at once for this long (or the server's `retryAfterMs`, if longer)
- * instead of each waiting through another round of retries against a failing KMS.
+ * instead of each waiting through another round of retries against a failing KMS. Likewise, after
+ * a failed refresh of a fresh entry, the next background refresh waits this long.
  */
 export const STALE_RETRY_INTERVAL_MS = 5_000
