@@ -132,7 +132,8 @@ function builtInRegions(
  *   with a built-in client the HTTP request is destroyed too, and `close()` destroys the sockets.
  *
  * Failures are {@link SecretClientError}s (see `classifyError`), except an abort, which rejects
- * with an `AbortError` `DOMException` or the signal's `TimeoutError` reason.
+ * with the signal's reason when it is a {@link SecretClientError} (the cache's `TIMEOUT`) or a
+ * `TimeoutError`, and with an `AbortError` `DOMException` otherwise.
  *
  * @throws {@link SecretClientError} `INVALID_CONFIG` naming the bad option.
  */
