@@ -29,7 +29,7 @@ describe('KMS fetcher against real local servers', () => {
         { regionId: 'cn-b', endpoint: healthy.url },
       ],
       credential,
-      timeoutMs: 400,
+      timeoutMs: 2000, // A gets 1 s of it, B the rest: generous for a loaded CI host
       retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10 },
     })
     const attempts: number[] = []
