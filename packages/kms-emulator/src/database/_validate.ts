@@ -86,3 +86,21 @@ export function assertGrants(
     }
   }
 }
+
+/** Checks the arguments of `cloneAccount`: two distinct safe account names and a usable password. */
+export function assertCloneArguments(
+  source: unknown,
+  clone: unknown,
+  password: unknown,
+  isReserved: (lowerCaseName: string) => boolean,
+): asserts source is string {
+  assertAccountName(source, isReserved)
+  assertAccountName(clone, isReserved)
+  assertPassword(password)
+  if (source === clone) {
+    throw new DatabaseEngineError(
+      'INVALID_ACCOUNT_NAME',
+      'The clone must have a different name than its source.',
+    )
+  }
+}

@@ -8,7 +8,12 @@ import {
   rewriteGrant,
 } from './_mysql-grants.js'
 import type { ResolvedServerConfig } from './_resolve-config.js'
-import { assertAccountName, assertGrants, assertPassword } from './_validate.js'
+import {
+  assertAccountName,
+  assertCloneArguments,
+  assertGrants,
+  assertPassword,
+} from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
 import type { AccountPrivilege, DatabaseEngine, DatabaseEngineKind } from './database-engine.js'
 import { DatabaseEngineError } from './database-engine-error.js'
@@ -201,15 +206,7 @@ export class MysqlEngine implements DatabaseEngine {
   }
 
   async cloneAccount(source: string, clone: string, password: string): Promise<void> {
-    assertAccountName(source, this.#isReserved)
-    assertAccountName(clone, this.#isReserved)
-    assertPassword(password)
-    if (source === clone) {
-      throw new DatabaseEngineError(
-        'INVALID_ACCOUNT_NAME',
-        'The clone must have a different name than its source.',
-      )
-    }
+    assertCloneArguments(source, clone, password, this.#isReserved)
     this.#assertMutable(source)
     this.#assertMutable(clone)
     const operation = 'cloneAccount'
