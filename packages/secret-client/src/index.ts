@@ -32,7 +32,7 @@ export type {
   DatabaseSecretSource,
   RotationRetryOptions,
 } from './reconnect/connect-with-secret.js'
-export { connectWithSecret } from './reconnect/connect-with-secret.js'
+export { connectWithSecret, resolveRotationRetry } from './reconnect/connect-with-secret.js'
 export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
 export type {

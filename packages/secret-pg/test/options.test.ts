@@ -48,22 +48,15 @@ describe('options', () => {
     )
   })
 
-  it('rejects connect with INVALID_CONFIG for a bad retry budget, opening nothing', async () => {
-    const client = new Client({
-      secretName: 's',
-      secretClient: {
-        getDatabaseCredentials: async () => ({
-          username: 'u',
-          password: 'p',
-          versionId: 'v1',
-          secretName: 's',
-        }),
-        refreshNow: async () => ({ versionId: 'v1' }),
-      },
-      rotationRetry: { maxAttempts: 0 },
-    })
-    await expect(client.connect()).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
-    await client.end()
+  it('rejects a bad retry budget with INVALID_CONFIG when the options are given', () => {
+    for (const rotationRetry of [{ maxAttempts: 0 }, { maxTimeMs: Number.NaN }, 'fast']) {
+      expect(
+        () => new Client({ secretName: 's', secretClient: source, rotationRetry } as never),
+      ).toThrow(expect.objectContaining({ name: 'SecretClientError', code: 'INVALID_CONFIG' }))
+      expect(
+        () => new Pool({ secretName: 's', secretClient: source, rotationRetry } as never),
+      ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
+    }
   })
 
   it('passes secret errors through', async () => {

@@ -108,24 +108,47 @@ export interface ConnectedWithSecret<T> {
   credentials: DatabaseCredentials
 }
 
-const DEFAULTS = {
+const DEFAULTS: Required<RotationRetryOptions> = Object.freeze({
   maxAttempts: Number.POSITIVE_INFINITY,
   maxTimeMs: 30_000,
   baseDelayMs: 100,
   maxDelayMs: 2_000,
-}
+})
 
-function checkBudget(retry: RotationRetryOptions | undefined): Required<RotationRetryOptions> {
-  const budget = { ...DEFAULTS, ...retry }
-  for (const [key, value] of Object.entries(budget)) {
+/**
+ * Resolves a {@link RotationRetryOptions} against the defaults, checking every field: wrappers
+ * call it when their options are given, so a bad budget fails at once rather than at the first
+ * connect. Unknown keys are ignored.
+ * @param optionName - how the caller's option is named in error messages, e.g. `rotationRetry`.
+ * @throws {@link SecretClientError} `INVALID_CONFIG` naming the bad field.
+ */
+export function resolveRotationRetry(
+  retry: unknown,
+  optionName = 'retry',
+): Required<RotationRetryOptions> {
+  // The common case, no options: nothing to merge or check on a connect.
+  if (retry === undefined) return DEFAULTS
+  if (retry === null || typeof retry !== 'object' || Array.isArray(retry)) {
+    throw new SecretClientError('INVALID_CONFIG', `${optionName} must be an object`)
+  }
+  const budget = { ...DEFAULTS }
+  for (const key of Object.keys(DEFAULTS) as Array<keyof RotationRetryOptions>) {
+    const value: unknown = (retry as RotationRetryOptions)[key]
+    if (value === undefined) continue
     const min = key === 'maxAttempts' ? 1 : 0
     // Only the count may be unlimited: an infinite deadline or wait would never end.
-    const finite = key === 'maxAttempts' ? !Number.isNaN(value) : Number.isFinite(value)
-    if (typeof value !== 'number' || !finite || value < min) {
-      throw new SecretClientError('INVALID_CONFIG', `retry.${key} must be a number ≥ ${min}`)
+    const finite =
+      typeof value === 'number' &&
+      (key === 'maxAttempts' ? !Number.isNaN(value) : Number.isFinite(value))
+    if (!finite || (value as number) < min) {
+      throw new SecretClientError(
+        'INVALID_CONFIG',
+        `${optionName}.${key} must be a number ≥ ${min}`,
+      )
     }
+    budget[key] = value as number
   }
-  return budget
+  return Object.freeze(budget)
 }
 
 /** Abort reason of the retry scope when the deadline passes (as opposed to the caller's signal). */
@@ -155,7 +178,7 @@ export async function connectWithSecret<T>(
 ): Promise<ConnectedWithSecret<T>> {
   const { source, secretName, connect, isAuthFailure } = options
   const versionStage = options.versionStage ?? 'ACSCurrent'
-  const budget = checkBudget(options.retry)
+  const budget = resolveRotationRetry(options.retry)
   // No stand-in "never" signal when none is given: one shared signal would collect a listener
   // per concurrent call (MaxListenersExceededWarning).
   const signal = options.signal

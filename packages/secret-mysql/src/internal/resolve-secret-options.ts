@@ -4,7 +4,7 @@ import type {
   RotationRetryOptions,
   VersionStage,
 } from '@org/secret-client'
-import { defaultSecretClient, SecretClientError } from '@org/secret-client'
+import { defaultSecretClient, resolveRotationRetry, SecretClientError } from '@org/secret-client'
 import { SECRET_OPTION_KEYS, type SecretOptions } from '../secret-options.js'
 
 /** The secret half of an option set, validated once and frozen. */
@@ -31,27 +31,6 @@ export interface CredentialFields {
 /** Messages name the option, never its value (a `uri` may carry a password). */
 function invalid(message: string): SecretClientError {
   return new SecretClientError('INVALID_CONFIG', message)
-}
-
-/**
- * Checks a `rotationRetry` now with the rule `connectWithSecret` applies when connecting (every
- * field a number; `maxAttempts` ≥ 1 and may be `Infinity`, the others finite and ≥ 0), so a bad
- * budget fails where it is written rather than at the first login.
- */
-function checkRotationRetry(rotationRetry: unknown): RotationRetryOptions | undefined {
-  if (rotationRetry === undefined) return undefined
-  if (typeof rotationRetry !== 'object' || rotationRetry === null || Array.isArray(rotationRetry)) {
-    throw invalid('rotationRetry must be an object')
-  }
-  for (const [key, value] of Object.entries(rotationRetry)) {
-    const min = key === 'maxAttempts' ? 1 : 0
-    // Only the count may be unlimited: an infinite deadline or wait would never end.
-    const finite = key === 'maxAttempts' ? !Number.isNaN(value) : Number.isFinite(value)
-    if (typeof value !== 'number' || !finite || value < min) {
-      throw invalid(`rotationRetry.${key} must be a number ≥ ${min}`)
-    }
-  }
-  return Object.freeze({ ...(rotationRetry as RotationRetryOptions) })
 }
 
 /** Which connection fields a mysql2 `uri` sets (mysql2 lets them fill only unset options). */
@@ -114,7 +93,9 @@ export function resolveSecretOptions<T extends object>(
   ) {
     throw invalid('versionStage must be a non-empty string')
   }
-  const budget = checkRotationRetry(rotationRetry)
+  // Checked now with connectWithSecret's own rule, so a bad budget fails where it is written.
+  const budget =
+    rotationRetry === undefined ? undefined : resolveRotationRetry(rotationRetry, 'rotationRetry')
   const fromUri = fieldsOfUri(record.uri)
   if (recycleIdleOnRotation !== undefined && typeof recycleIdleOnRotation !== 'boolean') {
     throw invalid('recycleIdleOnRotation must be a boolean')

@@ -2,6 +2,7 @@ import {
   type DatabaseSecretSource,
   defaultSecretClient,
   type RotationRetryOptions,
+  resolveRotationRetry,
   SecretClientError,
   type VersionStage,
 } from '@org/secret-client'
@@ -53,21 +54,16 @@ export function resolveSettings(config: unknown, extraForbidden: readonly string
   if (versionStage !== undefined && (typeof versionStage !== 'string' || versionStage === '')) {
     throw invalid('versionStage must be a non-empty string')
   }
-  if (
-    rotationRetry !== undefined &&
-    (rotationRetry === null || typeof rotationRetry !== 'object' || Array.isArray(rotationRetry))
-  ) {
-    throw invalid('rotationRetry must be an object')
-  }
   // A connection string says where to connect, so the secret's location does not override it.
   const viaUrl = typeof options.connectionString === 'string' && options.connectionString !== ''
   const settings: SecretSettings = {
     secretName,
     versionStage: (versionStage as VersionStage | undefined) ?? 'ACSCurrent',
+    // Checked now with connectWithSecret's own rule, so a bad budget fails where it is written.
     rotationRetry:
       rotationRetry === undefined
         ? undefined
-        : Object.freeze({ ...(rotationRetry as RotationRetryOptions) }),
+        : resolveRotationRetry(rotationRetry, 'rotationRetry'),
     given: Object.freeze({
       host: viaUrl || options.host !== undefined,
       port: viaUrl || options.port !== undefined,
