@@ -9,7 +9,6 @@ import type {
 } from './events.js'
 import { optionsFromEnv } from './from-env.js'
 import { CacheEntry } from './internal/cache-entry.js'
-import { CoarseClock } from './internal/coarse-clock.js'
 import { entryLifetime, STALE_RETRY_INTERVAL_MS } from './internal/entry-lifetime.js'
 import { Flight } from './internal/flight.js'
 import { parseSecretJson, ttlFromJson } from './internal/parse-secret-json.js'
@@ -112,8 +111,6 @@ export class SecretCacheClient {
   readonly #cache: LRUCache<string, CacheEntry>
   readonly #flights = new Map<string, Flight<CacheEntry>>()
   readonly #events: TypedEmitter<SecretCacheClientEvents>
-  /** Hot-path clock; slow paths read `Date.now()` directly. */
-  readonly #clock = new CoarseClock()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -146,6 +143,8 @@ export class SecretCacheClient {
     this.#cache = new LRUCache<string, CacheEntry>({
       max: this.#config.maxEntries,
       dispose: (entry, _key, reason) => {
+        // Whatever the reason (replaced, deleted, evicted, cleared), its expiry timer goes too.
+        entry.disarm()
         // Only LRU pressure is reported here; explicit deletions report their own reason.
         if (reason === 'evict') this.#emitEvict(entry, 'lru')
       },
@@ -338,7 +337,6 @@ export class SecretCacheClient {
       })
     }
     this.#events.clear()
-    this.#clock.close()
   }
 
   #checkListener(event: unknown, listener: unknown): void {
@@ -362,7 +360,8 @@ export class SecretCacheClient {
 
   /**
    * The hot path: a usable cached entry, or `undefined` when the caller must load. Creates no
-   * closure, promise, signal or key string on a fresh hit of the default stage.
+   * closure, promise, signal or key string on a fresh hit of the default stage, and reads no
+   * clock: the entry's timer keeps `refreshDue` / `expired` current.
    */
   #hit(secretName: string, options: GetSecretOptions | undefined): CacheEntry | undefined {
     if (this.#closed) throw closedError(secretName)
@@ -372,15 +371,14 @@ export class SecretCacheClient {
     const key = this.#key(secretName, stage)
     const entry = this.#cache.get(key)
     if (entry === undefined) return undefined
-    const now = this.#clock.now()
-    if (now < entry.expiresAt) {
-      if (now >= entry.refreshAt && !this.#flights.has(key)) {
+    if (!entry.expired) {
+      if (entry.refreshDue && !this.#flights.has(key)) {
         this.#startFlight(key, secretName, stage, 'refresh-ahead', true, undefined)
       }
       return entry
     }
     // Expired, but a refresh just failed transiently: serve the stale value without waiting.
-    if (now < entry.staleRetryAt) return entry
+    if (entry.staleRetryAt !== 0 && Date.now() < entry.staleRetryAt) return entry
     return undefined
   }
 
@@ -581,6 +579,7 @@ export class SecretCacheClient {
         flight.reason === 'refresh-now' ? now + config.minRefreshIntervalMs : previous.noChangeUntil
     }
     this.#cache.set(key, entry)
+    entry.arm(globalTimers, now)
     const payload: RefreshEvent = {
       secretName,
       versionStage: stage,
@@ -636,10 +635,7 @@ export class SecretCacheClient {
         this.#evict(key, entry, 'stale-limit')
       } else {
         // Refresh-ahead is once per back-off interval, not once per hit, while KMS keeps failing.
-        entry.refreshAt = Math.max(
-          entry.refreshAt,
-          now + Math.max(STALE_RETRY_INTERVAL_MS, error.retryAfterMs ?? 0),
-        )
+        entry.deferRefresh(now + Math.max(STALE_RETRY_INTERVAL_MS, error.retryAfterMs ?? 0), now)
       }
     }
     return error

@@ -4,6 +4,7 @@ import type { SecretInfo } from '../secret-info.js'
 import type { DatabaseCredentials } from '../types.js'
 import type { EntryLifetime } from './entry-lifetime.js'
 import type { SecretJson } from './parse-secret-json.js'
+import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js'
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
@@ -12,15 +13,25 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * database credentials, decoded bytes), so wrappers that read credentials on every new connection
  * do not re-parse. Expiry is kept here rather than in `lru-cache`, whose TTL would delete expired
  * entries and with them the value stale-if-error needs.
+ *
+ * The hit path reads no clock (a `Date.now()` costs as much as a whole hit on some hosts): one
+ * unref'd timer per entry, armed by {@link CacheEntry.arm}, flips {@link CacheEntry.refreshDue} at
+ * `refreshAt` and {@link CacheEntry.expired} at `expiresAt`. A timer that fires late (event-loop
+ * lag) lets the entry be served up to that lag past its expiry.
  */
 export class CacheEntry {
   /** Epoch ms after which reads refresh synchronously. */
   readonly expiresAt: number
   /**
-   * Epoch ms after which a hit starts a background refresh. Pushed later after a failed refresh,
-   * so that a failing KMS gets one background attempt per back-off interval, not one per hit.
+   * Epoch ms after which a hit starts a background refresh. Pushed later after a failed refresh
+   * ({@link CacheEntry.deferRefresh}), so that a failing KMS gets one background attempt per
+   * back-off interval, not one per hit.
    */
   refreshAt: number
+  /** `refreshAt` has passed: a hit starts a background refresh. Set by the entry's timer. */
+  refreshDue = false
+  /** `expiresAt` has passed: a hit no longer serves this entry. Set by the entry's timer. */
+  expired = false
   /** `refreshNow` before this epoch ms returns this entry without calling KMS (rate limit). */
   noChangeUntil = 0
   /**
@@ -30,6 +41,12 @@ export class CacheEntry {
   staleRetryAt = 0
   #credentials: DatabaseCredentials | undefined
   #bytes: Uint8Array | undefined
+  #timers: Timers | undefined
+  #timer: unknown
+  readonly #onTimer = (): void => {
+    this.#timer = undefined
+    this.#schedule(Date.now())
+  }
 
   constructor(
     /** Secret name as requested (the cache key's name). */
@@ -42,6 +59,63 @@ export class CacheEntry {
   ) {
     this.expiresAt = lifetime.expiresAt
     this.refreshAt = lifetime.refreshAt
+  }
+
+  /**
+   * Sets the flags that are already due at `now` and arms one unref'd timer for the next of
+   * `refreshAt` / `expiresAt`. Call once the entry is in the cache; {@link CacheEntry.disarm} when
+   * it leaves.
+   */
+  arm(timers: Timers, now: number): void {
+    this.#timers = timers
+    this.#schedule(now)
+  }
+
+  /** Clears the pending timer; the flags stay as they are. Idempotent. */
+  disarm(): void {
+    if (this.#timer !== undefined) this.#timers?.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timers = undefined
+  }
+
+  /**
+   * Moves `refreshAt` to at least `until` (after a failed background refresh) and re-arms, so the
+   * next background attempt waits for the back-off instead of starting on the next hit.
+   */
+  deferRefresh(until: number, now: number): void {
+    if (until <= this.refreshAt) return
+    this.refreshAt = until
+    this.refreshDue = false
+    if (this.#timers === undefined) {
+      // Not (or no longer) armed: only the flag matters, and no timer may be left behind.
+      this.refreshDue = now >= until
+      return
+    }
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#schedule(now)
+  }
+
+  /**
+   * Flips the flags due at `now` and arms the timer for the next deadline. The timer's time is
+   * re-checked against `Date.now()` when it fires, so a clamped delay (beyond Node's 2^31−1 ms
+   * limit) or a timer running a millisecond early just re-arms instead of flipping a flag early.
+   */
+  #schedule(now: number): void {
+    const timers = this.#timers
+    if (timers === undefined) return
+    if (now >= this.refreshAt) this.refreshDue = true
+    if (now >= this.expiresAt) this.expired = true
+    let next: number
+    if (!this.refreshDue && this.refreshAt < this.expiresAt) next = this.refreshAt
+    else if (!this.expired) next = this.expiresAt
+    else return
+    // An infinite TTL (or refresh-ahead disabled with it) never fires: hold no timer at all.
+    if (!Number.isFinite(next)) return
+    const delay = Math.min(Math.max(Math.ceil(next - now), 1), MAX_TIMER_DELAY_MS)
+    const timer = timers.setTimeout(this.#onTimer, delay)
+    ;(timer as { unref?: () => void } | undefined)?.unref?.()
+    this.#timer = timer
   }
 
   /**

@@ -17,3 +17,9 @@ export const globalTimers: Timers = Object.freeze({
     globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>)
   },
 })
+
+/**
+ * Longest delay `setTimeout` honours (2^31−1 ms, about 24.8 days); Node fires a longer one after
+ * 1 ms. Longer waits are armed in steps of at most this.
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647
