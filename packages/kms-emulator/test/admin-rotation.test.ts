@@ -1,29 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type KmsEmulator, startKmsEmulator } from '../src/index.js'
-import { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
-import { HOUR, ManualClock } from './helpers/manual-clock.js'
+import type { KmsEmulator } from '../src/index.js'
+import type { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
+import { startFakeRdsEmulator } from './helpers/fake-rds-emulator.js'
+import { HOUR, type ManualClock } from './helpers/manual-clock.js'
 
 let clock: ManualClock
 let engine: FakeDatabaseEngine
 let emulator: KmsEmulator
 
 beforeEach(async () => {
-  clock = new ManualClock()
-  engine = new FakeDatabaseEngine()
-  engine.addAccount('app', 'pw0')
-  emulator = await startKmsEmulator({
-    clock,
-    schedulerIntervalMs: 0,
-    databases: { 'rm-local': { engine: 'mariadb', user: 'root' } },
-    databaseEngineFactory: engine.factory(),
-    secrets: [
-      {
-        name: 'db/app',
-        rds: { instanceId: 'rm-local', accountName: 'app', accountPassword: 'pw0' },
-        rotationInterval: '6h',
-      },
-    ],
-  })
+  ;({ clock, engine, emulator } = await startFakeRdsEmulator({ app: 'pw0' }, [
+    {
+      name: 'db/app',
+      rds: { instanceId: 'rm-local', accountName: 'app', accountPassword: 'pw0' },
+      rotationInterval: '6h',
+    },
+  ]))
 })
 
 afterEach(async () => {

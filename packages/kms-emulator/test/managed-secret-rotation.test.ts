@@ -1,8 +1,9 @@
 import type Kms from '@alicloud/kms20160120'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type KmsEmulator, startKmsEmulator } from '../src/index.js'
-import { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
-import { HOUR, ManualClock } from './helpers/manual-clock.js'
+import type { KmsEmulator } from '../src/index.js'
+import type { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
+import { startFakeRdsEmulator } from './helpers/fake-rds-emulator.js'
+import { HOUR, type ManualClock } from './helpers/manual-clock.js'
 import { acs3Call, rawCall, sdkClient, sdkError } from './helpers/sdk-client.js'
 
 let clock: ManualClock
@@ -11,15 +12,7 @@ let emulator: KmsEmulator
 let client: Kms
 
 beforeEach(async () => {
-  clock = new ManualClock()
-  engine = new FakeDatabaseEngine()
-  engine.addAccount('app', 'app-pw')
-  emulator = await startKmsEmulator({
-    clock,
-    schedulerIntervalMs: 0,
-    databases: { 'rm-local': { engine: 'mariadb', user: 'root' } },
-    databaseEngineFactory: engine.factory(),
-  })
+  ;({ clock, engine, emulator } = await startFakeRdsEmulator({ app: 'app-pw' }))
   client = sdkClient(emulator)
 })
 

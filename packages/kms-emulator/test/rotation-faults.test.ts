@@ -1,8 +1,9 @@
 import type Kms from '@alicloud/kms20160120'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type KmsEmulator, startKmsEmulator } from '../src/index.js'
-import { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
-import { ManualClock } from './helpers/manual-clock.js'
+import type { KmsEmulator } from '../src/index.js'
+import type { FakeDatabaseEngine } from './helpers/fake-database-engine.js'
+import { startFakeRdsEmulator } from './helpers/fake-rds-emulator.js'
+import type { ManualClock } from './helpers/manual-clock.js'
 import { rawCall, sdkClient, sdkError } from './helpers/sdk-client.js'
 
 let clock: ManualClock
@@ -11,21 +12,9 @@ let emulator: KmsEmulator
 let client: Kms
 
 beforeEach(async () => {
-  clock = new ManualClock()
-  engine = new FakeDatabaseEngine()
-  engine.addAccount('app', 'pw0')
-  emulator = await startKmsEmulator({
-    clock,
-    schedulerIntervalMs: 0,
-    databases: { 'rm-local': { engine: 'mariadb', user: 'root' } },
-    databaseEngineFactory: engine.factory(),
-    secrets: [
-      {
-        name: 'db/app',
-        rds: { instanceId: 'rm-local', accountName: 'app', accountPassword: 'pw0' },
-      },
-    ],
-  })
+  ;({ clock, engine, emulator } = await startFakeRdsEmulator({ app: 'pw0' }, [
+    { name: 'db/app', rds: { instanceId: 'rm-local', accountName: 'app', accountPassword: 'pw0' } },
+  ]))
   client = sdkClient(emulator)
 })
 
