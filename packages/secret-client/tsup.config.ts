@@ -1,11 +1,14 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', driver: 'src/driver/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  // `@internal` members (test seams) stay out of the published declarations.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   target: 'node20',
-  splitting: false,
+  // One copy of every module per format: `instanceof` and the shared refresh map must not be
+  // split between the two entries.
+  splitting: true,
 })

@@ -1,3 +1,8 @@
+import {
+  type AuthRetryExhausted,
+  hasAuthRetryExhaustedMark,
+} from './driver/auth-retry-exhausted-mark.js'
+
 /**
  * Error codes of `@org/secret-client`. Every error the client throws is a
  * {@link SecretClientError} with one of these codes.
@@ -15,7 +20,7 @@
  * | `INVALID_ARGUMENT` | a bad argument to a method (empty secret name, unknown event, …) | no |
  * | `ABORTED` | the caller's `AbortSignal` fired | no |
  * | `CLOSED` | the client was closed | no |
- * | `AUTH_RETRY_EXHAUSTED` | the database kept rejecting the secret's credentials ({@link AuthRetryExhaustedError}) | — |
+ * | `AUTH_RETRY_EXHAUSTED` | the database kept rejecting the secret's credentials: the driver's own last error, marked (see `markAuthRetryExhausted`), or an `AuthRetryExhaustedError` | — |
  */
 export type SecretClientErrorCode =
   | 'SECRET_NOT_FOUND'
@@ -92,10 +97,23 @@ export class SecretClientError extends Error {
   }
 }
 
-/** Type guard for {@link SecretClientError}, optionally of one code. */
+/**
+ * Type guard for {@link SecretClientError}, optionally of one code.
+ *
+ * With `'AUTH_RETRY_EXHAUSTED'` it also recognises a driver's own error marked as the end of a
+ * rotation budget (drivers keep the driver's class and `code`, e.g. `ER_ACCESS_DENIED_ERROR` or
+ * `28P01`, and add {@link AuthRetryExhausted}'s fields), so it narrows to
+ * `Error & AuthRetryExhausted` rather than to this class.
+ */
+export function isSecretClientError(
+  err: unknown,
+  code: 'AUTH_RETRY_EXHAUSTED',
+): err is Error & AuthRetryExhausted
 export function isSecretClientError(
   err: unknown,
   code?: SecretClientErrorCode,
-): err is SecretClientError {
+): err is SecretClientError
+export function isSecretClientError(err: unknown, code?: SecretClientErrorCode): boolean {
+  if (code === 'AUTH_RETRY_EXHAUSTED' && hasAuthRetryExhaustedMark(err)) return true
   return err instanceof SecretClientError && (code === undefined || err.code === code)
 }

@@ -1,5 +1,17 @@
 export { parseDatabaseCredentials } from './database-credentials.js'
 export { closeDefaultSecretClient, defaultSecretClient } from './default-secret-client.js'
+export { AuthRetryExhaustedError } from './driver/auth-retry-exhausted-error.js'
+// The rotation-aware connect is part of the driver kit (`@org/secret-client/driver`); the pieces a
+// library author uses most are exported here too.
+export type { AuthRetryExhausted } from './driver/auth-retry-exhausted-mark.js'
+export type {
+  ConnectedWithSecret,
+  ConnectWithSecretOptions,
+} from './driver/connect-with-secret.js'
+export { connectWithSecret } from './driver/connect-with-secret.js'
+export type { AuthFailureInfo, DatabaseSecretSource } from './driver/rotation-attempt.js'
+export type { RotationRetryOptions } from './driver/rotation-retry.js'
+export { resolveRotationRetry } from './driver/rotation-retry.js'
 export type {
   SecretClientErrorCode,
   SecretClientErrorOptions,
@@ -24,15 +36,6 @@ export type {
   RetryOptions,
   SecretCacheClientOptions,
 } from './options.js'
-export { AuthRetryExhaustedError } from './reconnect/auth-retry-exhausted-error.js'
-export type {
-  AuthFailureInfo,
-  ConnectedWithSecret,
-  ConnectWithSecretOptions,
-  DatabaseSecretSource,
-  RotationRetryOptions,
-} from './reconnect/connect-with-secret.js'
-export { connectWithSecret, resolveRotationRetry } from './reconnect/connect-with-secret.js'
 export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
 export type {

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
-import { connectWithSecret } from '../../src/reconnect/connect-with-secret.js'
+import { connectWithSecret } from '../../src/driver/connect-with-secret.js'
 import { SecretCacheClient } from '../../src/secret-cache-client.js'
 import type { FetchSecretRequest, SecretRecord } from '../../src/types.js'
 

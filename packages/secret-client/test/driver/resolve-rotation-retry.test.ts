@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveRotationRetry } from '../../src/reconnect/connect-with-secret.js'
+import { resolveRotationRetry } from '../../src/driver/rotation-retry.js'
 
 describe('resolveRotationRetry', () => {
   it('returns the frozen defaults when nothing is given', () => {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { isSecretClientError, SecretClientError } from '../../src/errors.js'
-import { AuthRetryExhaustedError } from '../../src/reconnect/auth-retry-exhausted-error.js'
+import { AuthRetryExhaustedError } from '../../src/driver/auth-retry-exhausted-error.js'
 import {
   type ConnectWithSecretOptions,
   connectWithSecret,
-} from '../../src/reconnect/connect-with-secret.js'
+} from '../../src/driver/connect-with-secret.js'
+import { isSecretClientError, SecretClientError } from '../../src/errors.js'
 import { SecretCacheClient } from '../../src/secret-cache-client.js'
 import type { DatabaseCredentials, FetchSecretRequest, SecretRecord } from '../../src/types.js'
 
@@ -160,7 +160,7 @@ describe('connectWithSecret', () => {
     expect(credentials.versionId).toBe('v2')
   })
 
-  it('throws AuthRetryExhaustedError within the budget, with the driver error as cause', async () => {
+  it('throws the last driver error, marked AUTH_RETRY_EXHAUSTED, within the budget', async () => {
     vi.useFakeTimers()
     kms.set('ACSCurrent', 'v1', 'app', 'wrong')
     const pending = connectWithSecret(
@@ -173,8 +173,12 @@ describe('connectWithSecret', () => {
     const err = await outcome
     expect(err).toBeInstanceOf(AuthRetryExhaustedError)
     expect(isSecretClientError(err, 'AUTH_RETRY_EXHAUSTED')).toBe(true)
+    // The driver's own error, not a wrapper: existing `errno`/`code` checks keep working.
+    expect(err).not.toBeInstanceOf(SecretClientError)
+    expect(err).toMatchObject({ message: 'Access denied', errno: 1045 })
+    // The rotation details are there, but not enumerable: it prints as the driver made it.
+    expect(Object.keys(err as object)).toEqual(['errno'])
     const exhausted = err as AuthRetryExhaustedError
-    expect((exhausted.cause as { errno: number }).errno).toBe(1045)
     expect(exhausted.elapsedMs).toBeLessThanOrEqual(10_000)
     // The refresh rate limit bounds KMS calls to about one per minRefreshIntervalMs (1 s) plus
     // the ACSPrevious probe, however many attempts were made.
@@ -327,7 +331,7 @@ describe('connectWithSecret', () => {
     expect(err.elapsedMs).toBe(1_000)
   })
 
-  it('abandons a KMS call between attempts at the deadline', async () => {
+  it('abandons a KMS call between attempts at the deadline, then makes one last attempt', async () => {
     vi.useFakeTimers()
     kms.set('ACSCurrent', 'v1', 'app', 'wrong')
     await client.getSecretInfo(NAME)
@@ -340,7 +344,8 @@ describe('connectWithSecret', () => {
     const err = await Promise.race([outcome, Promise.resolve('still waiting')])
     expect(err).toBeInstanceOf(AuthRetryExhaustedError)
     expect((err as AuthRetryExhaustedError).elapsedMs).toBeLessThanOrEqual(1_000)
-    expect((err as AuthRetryExhaustedError).attempts).toBe(1)
+    // The first attempt, and a last one with the credentials at hand when the refresh was cut off.
+    expect((err as AuthRetryExhaustedError).attempts).toBe(2)
     await vi.advanceTimersByTimeAsync(10_000) // let the abandoned request time out
   })
 
