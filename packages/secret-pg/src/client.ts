@@ -1,48 +1,67 @@
 import {
-  connectWithSecret,
-  type DatabaseCredentials,
-  type DatabaseSecretSource,
-  SecretClientError,
-} from '@org/secret-client'
+  type CredentialGenerations,
+  credentialFields,
+  DeferredSocket,
+  type DriverSecret,
+  RotationAttempt,
+  resolveDriverOptions,
+  type SocketTarget,
+} from '@org/secret-client/driver'
 import pg from 'pg'
-import type { PgClientInternals } from './internal/pg-internals.js'
-import type { PoolGenerations } from './internal/pool-generations.js'
-import { resolveSettings, type SecretSettings } from './internal/resolve-settings.js'
+import { pgOptionsSpec, rejectUnsupported } from './internal/pg-options-spec.js'
 import { isAuthFailure } from './is-auth-failure.js'
+import { clientInternals, type PgClientInternals } from './pg-internals.js'
 import type { SecretClientConfig } from './secret-pg-options.js'
 
-type ConnectCallback = ((err: Error) => void) | ((err: null, client: Client) => void)
-type EndCallback = (err: Error) => void
+type ConnectCallback = (error: Error | null, client?: unknown) => void
 
 const ignore = (): void => {}
 
-/** Binds a pool's generations to one of its clients; set in {@link Client}'s static block. */
-export let bindPoolGenerations: (client: Client, generations: PoolGenerations) => void
+/** pg's own `Client#_connect` and `#_handleErrorMessage`, called past this class's overrides. */
+const pgClient = pg.Client.prototype as unknown as Pick<
+  PgClientInternals,
+  '_connect' | '_handleErrorMessage'
+>
+
+/** How a {@link Pool} ties its clients to its credential generations. */
+export interface PoolBinding {
+  readonly generations: CredentialGenerations
+  /** A client of the pool logged in with `versionId`. */
+  connected(client: Client, versionId: string): void
+}
 
 /**
- * Ends `client` if its `connect()` is still in progress (a pool is ending: it must not wait out a
- * retry budget); set in {@link Client}'s static block.
+ * The option key under which a {@link Pool} hands its binding to the clients pg-pool creates
+ * (pg-pool copies its options, symbols included, into every `new Client(options)`).
  */
-export let endIfConnecting: (client: Client) => void
+export const POOL_BINDING: unique symbol = Symbol('@org/secret-pg.pool')
+
+/** Secret version a client logged in with; set in {@link Client}'s static block. */
+export let versionOf: (client: Client) => string | undefined
+
+/**
+ * Ends the rotation of a connect in progress: a wait for the secret (a cold read, a retry's
+ * refresh or backoff) fails at once, and a login the server rejects from now on is not retried;
+ * the connect fails with `ABORTED`. Set in {@link Client}'s static block.
+ */
+export let abortRotation: (client: Client, reason: Error) => void
 
 /**
  * pg's `Client`, with `user` and `password` (and `host`, `port`, `database` when not given) read
- * from a KMS secret each time it connects. When PostgreSQL rejects the credentials (`28P01`,
- * `28000`) during `connect()`, it refreshes the secret and connects again within the
- * `rotationRetry` budget (see `connectWithSecret`), then fails with `AuthRetryExhaustedError`.
- * Only connection establishment is retried, never a statement.
+ * from a KMS secret each time it connects. Everything else is pg's own `Client`: `connect()`
+ * attaches pg's handlers and starts pg's connect synchronously, events, callbacks, errors and
+ * `end()` are pg's.
  *
- * pg cannot reconnect a `Client` once its connect failed; this one replaces the failed
- * connection with a fresh one before each retry (see docs/secret-pg-reconnect.md). Everything
- * else is pg's own `Client`. A connection the server closes (e.g. `pg_terminate_backend`) fails
- * the pending queries, makes the client unusable and emits `'error'`, exactly as in pg: add an
- * `'error'` listener, as pg asks, or an unhandled `'error'` ends the process. Only while this
- * client is itself retrying a login are such events kept from crashing it. Clients of a
- * {@link Pool} always have a listener (a pool never lets a closed connection crash the process).
- *
- * pg's `connectionTimeoutMillis` bounds the whole `connect()`, rotation retries included; when it
- * runs out `connect()` rejects with `SecretClientError` `ABORTED` (`cause`: the last login error).
- * When `connect()` fails for good, queries queued before it are rejected with its error.
+ * How: the client's socket (pg's `stream` option) is a `DeferredSocket` that connects once the
+ * secret is read — pg sends the login only when its socket reports `'connect'`. When PostgreSQL
+ * rejects the credentials during `connect()` (`28P01`, `28000`), the login is retried **on this
+ * client**: pg's connect restarts on a fresh connection with the next credentials of the
+ * rotation (refreshed secret, `ACSPrevious`, backoff; see `RotationAttempt`), within the
+ * `rotationRetry` budget and pg's `connectionTimeoutMillis`, which bounds the whole `connect()`.
+ * Queries queued before `connect()` were never sent and stay queued. When the budget is spent,
+ * `connect()` fails with pg's own last `DatabaseError` (`code: '28P01'`), marked
+ * `AUTH_RETRY_EXHAUSTED` (`attempts`, `elapsedMs`, `versionId`, `secretName` added). See
+ * `docs/secret-pg-reconnect.md`.
  *
  * @example
  * ```ts
@@ -53,232 +72,189 @@ export let endIfConnecting: (client: Client) => void
  * ```
  */
 export class Client extends pg.Client {
-  readonly #settings: SecretSettings
-  readonly #config: SecretClientConfig
-  /** Aborted by `end()`, so a retry in progress stops at once. */
-  readonly #stop = new AbortController()
-  #generations: PoolGenerations | undefined
-  #started = false
-  #connected = false
-  /** The failed connection was detached: pg will not close it for us. */
-  #detached = false
-  /** `connectionTimeoutMillis` ran out during `connect()`. */
-  #timedOut = false
+  readonly #secret: DriverSecret
+  /** pg's options without the secret ones: a retry builds its fresh connection from them. */
+  readonly #config: Readonly<Record<string | symbol, unknown>>
+  readonly #pool: PoolBinding | undefined
+  /** The socket of the current connection. */
+  #socket: DeferredSocket
+  /** The rotation of the connect in progress. */
+  #attempt: RotationAttempt | undefined
+  /** Aborts the rotation of the connect in progress. */
+  #connectAbort: AbortController | undefined
+  /** When `connect()` started: `connectionTimeoutMillis` bounds it, retries included. */
+  #connectStarted = 0
+  #version: string | undefined
 
   static {
-    bindPoolGenerations = (client, generations) => {
-      client.#generations = generations
-    }
-    endIfConnecting = (client) => {
-      if (client.#started && !client.#connected && !client.#stop.signal.aborted) {
-        client.end().catch(ignore)
-      }
-    }
+    versionOf = (client) => client.#version
+    abortRotation = (client, reason) => client.#connectAbort?.abort(reason)
   }
 
   /**
-   * @param config - pg's `ClientConfig` without `user`/`password`, plus `secretName` and the
-   *   other {@link SecretClientConfig} options.
-   * @throws `SecretClientError` `INVALID_CONFIG` for a missing `secretName`, a `user` or
-   *   `password` option, or a malformed secret option.
+   * @param config - pg's `ClientConfig` without `user`, `password` and `stream`, plus `secretName`
+   *   and the other {@link SecretClientConfig} options.
+   * @throws `SecretClientError` `INVALID_CONFIG` for a missing `secretName`, credentials given
+   *   twice (`user`, `password`, a `connectionString` carrying them), a `stream`, a malformed
+   *   secret option, or a pg outside the supported range.
    */
   constructor(config: SecretClientConfig) {
-    const settings = resolveSettings(config)
-    super(config)
-    this.#settings = settings
-    this.#config = config
+    const binding = (config as { [POOL_BINDING]?: PoolBinding } | undefined)?.[POOL_BINDING]
+    const { driverOptions, secret } = resolveDriverOptions<Record<string | symbol, unknown>>(
+      config,
+      pgOptionsSpec(binding === undefined ? 'connection' : 'pool'),
+    )
+    rejectUnsupported(driverOptions, ['stream'])
+    const self: { client?: Client } = {}
+    const socket = new DeferredSocket((signal) => (self.client as Client).#firstTarget(signal))
+    super({ ...driverOptions, stream: socket } as unknown as pg.ClientConfig)
+    self.client = this
+    clientInternals(this)
+    this.#secret = secret
+    this.#config = driverOptions
+    this.#pool = binding
+    this.#socket = socket
   }
 
   /**
-   * Connects with the secret's credentials, through a rotation if needed.
-   * @throws `AuthRetryExhaustedError` when PostgreSQL kept rejecting the secret's credentials;
-   *   `SecretClientError` when the secret cannot be read; pg's error for anything else.
+   * Ends the client as pg does. A connect still waiting for the secret is given up at once, as if
+   * its socket had never reached the server; pg then ends the client as it does when `end()`
+   * interrupts a connect (the `connect()` promise stays pending, as in pg).
    */
-  override connect(): Promise<Client>
-  override connect(callback: ConnectCallback): void
-  override connect(callback?: ConnectCallback): Promise<Client> | undefined {
-    if (this.#started) {
-      // pg's own answer: "Client has already been connected. You cannot reuse a client."
-      if (callback === undefined) return super.connect() as Promise<Client>
-      super.connect(callback as (err: Error) => void)
-      return undefined
-    }
-    this.#started = true
-    const connecting = this.#connect()
-    if (callback === undefined) return connecting
-    const done = callback as (err: Error | null, client?: Client) => void
-    connecting.then(
-      () => done(null, this),
-      (error: Error) => done(error),
-    )
-    return undefined
-  }
-
-  /** Ends the connection as pg does, and stops a connection retry in progress. */
   override end(): Promise<void>
-  override end(callback: EndCallback): void
-  override end(callback?: EndCallback): Promise<void> | undefined {
-    this.#stop.abort()
+  override end(callback: (error: Error) => void): void
+  override end(callback?: (error: Error) => void): Promise<void> | undefined {
+    this.#connectAbort?.abort()
+    this.#socket.abandon()
     if (callback === undefined) return super.end()
     super.end(callback)
     return undefined
   }
 
-  async #connect(): Promise<Client> {
-    const settings = this.#settings
-    const self = this as unknown as PgClientInternals
-    const source: DatabaseSecretSource = this.#generations?.source() ?? settings.source()
-    let attempt = 0
-    let lastAuthFailure: unknown
-    // Events of connections this client is replacing must not crash the process meanwhile;
-    // once connected, 'error' is the user's to handle, as in pg.
-    this.on('error', ignore)
-    const timeoutMs = Number(this.#config.connectionTimeoutMillis) || 0
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            this.#timedOut = true
-            this.end().catch(ignore)
-          }, timeoutMs)
-        : undefined
-    try {
-      const { credentials } = await connectWithSecret({
-        source,
-        secretName: settings.secretName,
-        versionStage: settings.versionStage,
-        retry: settings.rotationRetry,
-        signal: this.#stop.signal,
-        isAuthFailure,
-        onAuthFailure: (info) => {
-          lastAuthFailure = info.error
-        },
-        connect: (credentials) => {
-          attempt += 1
-          return this.#attempt(credentials, attempt)
-        },
-      })
-      this.#connected = true
-      this.#generations?.connected(this, credentials)
-      return this
-    } catch (caught) {
-      const error = this.#timedOut
-        ? new SecretClientError(
-            'ABORTED',
-            `secret "${settings.secretName}": connect did not finish within connectionTimeoutMillis (${timeoutMs} ms), rotation retries included`,
-            { cause: lastAuthFailure ?? caught, secretName: settings.secretName },
-          )
-        : caught
-      // Queries queued before connect() would wait forever: pg fails them only when the socket
-      // of a connection it still owns closes, and a detached one never reports.
-      self._queryable = false
-      self._errorAllQueries(error)
-      // pg announces the end of a failed connection; the detached one cannot.
-      if (this.#detached) process.nextTick(() => this.emit('end'))
-      throw error
-    } finally {
-      clearTimeout(timer)
-      this.off('error', ignore)
-    }
+  /** pg's `_connect`, observed: its outcome ends the rotation of this connect. */
+  _connect(callback: ConnectCallback): void {
+    this.#connectStarted = Date.now()
+    pgClient._connect.call(this, (error: Error | null, client?: unknown) => {
+      this.#settled(error)
+      callback(error, client)
+    })
   }
 
-  /** One connection attempt with `credentials`. */
-  async #attempt(credentials: DatabaseCredentials, attempt: number): Promise<Client> {
-    if (this.#stop.signal.aborted) throw endedWhileConnecting(this.#settings.secretName)
+  /** pg's handler of an `ErrorResponse`: a rejected login is retried here, within the budget. */
+  _handleErrorMessage(message: unknown): void {
+    const attempt = this.#attempt
     const self = this as unknown as PgClientInternals
-    if (attempt > 1) this.#renewConnection(self)
-    else if (self.connection.stream.destroyed) {
-      // pg-pool's connectionTimeoutMillis fired while the secret was being read.
-      throw new Error('timeout expired')
+    if (attempt !== undefined && self._connecting && !self._ending && isAuthFailure(message)) {
+      if (attempt.canRetry() && typeof self._connectionCallback === 'function') {
+        this.#retry(attempt, message, self._connectionCallback)
+        return
+      }
+      pgClient._handleErrorMessage.call(this, attempt.finish(message))
+      return
     }
-    this.#apply(self, credentials)
-    try {
-      await untilAborted(super.connect(), this.#stop.signal, this.#settings.secretName)
-    } catch (error) {
-      if (isAuthFailure(error)) this.#detach(self)
-      throw error
-    }
-    return this
+    pgClient._handleErrorMessage.call(this, message)
   }
 
-  #apply(self: PgClientInternals, credentials: DatabaseCredentials): void {
+  /** The first login's target: the secret's credentials, from the cache. */
+  async #firstTarget(signal: AbortSignal): Promise<SocketTarget | undefined> {
+    const abort = this.#follow(signal)
+    this.#attempt?.close()
+    const attempt = new RotationAttempt({
+      source: this.#pool?.generations.source() ?? this.#secret.source(),
+      secretName: this.#secret.secretName,
+      versionStage: this.#secret.versionStage,
+      retry: this.#secret.rotationRetry,
+      signal: abort,
+    })
+    this.#attempt = attempt
+    return this.#apply(await attempt.first())
+  }
+
+  /** A retry's target: the next credentials of the rotation after `rejected`. */
+  async #nextTarget(
+    attempt: RotationAttempt,
+    rejected: unknown,
+    signal: AbortSignal,
+  ): Promise<SocketTarget | undefined> {
+    this.#follow(signal)
+    return this.#apply(await attempt.next(rejected))
+  }
+
+  /**
+   * The abort signal of this connect's rotation, which also fires when `socket` is destroyed or
+   * abandoned while it waits (a connection timeout, `end()`).
+   */
+  #follow(socketSignal: AbortSignal): AbortSignal {
+    this.#connectAbort ??= new AbortController()
+    const abort = this.#connectAbort
+    const onAbort = () => abort.abort(socketSignal.reason)
+    if (socketSignal.aborted) onAbort()
+    else socketSignal.addEventListener('abort', onAbort, { once: true })
+    return abort.signal
+  }
+
+  /**
+   * Writes the credentials where pg reads them for the login (the startup message reads
+   * `connectionParameters`, SCRAM and MD5 read `password`), and the location the secret gives
+   * when the options do not. Returns where to connect when that differs from what pg asked for.
+   */
+  #apply(credentials: import('@org/secret-client').DatabaseCredentials): SocketTarget | undefined {
+    const self = this as unknown as PgClientInternals
     const params = self.connectionParameters
-    // Both are non-enumerable in pg, and stay so on assignment.
-    self.user = params.user = credentials.username
-    self.password = params.password = credentials.password
-    const given = this.#settings.given
-    if (!given.host && credentials.host !== undefined) self.host = params.host = credentials.host
-    if (!given.port && credentials.port !== undefined) self.port = params.port = credentials.port
-    if (!given.database && credentials.database !== undefined) {
-      self.database = params.database = credentials.database
-    }
+    const fields = credentialFields(credentials, this.#secret.given)
+    // Both stay non-enumerable on assignment, as pg defines them.
+    self.user = params.user = fields.user
+    self.password = params.password = fields.password
+    // As in pg, the database defaults to the user name.
+    const database = fields.database ?? (this.#secret.given.database ? undefined : fields.user)
+    if (database !== undefined) self.database = params.database = database
+    if (fields.host === undefined && fields.port === undefined) return undefined
+    if (fields.host !== undefined) self.host = params.host = fields.host
+    if (fields.port !== undefined) self.port = params.port = fields.port
+    return self.host.startsWith('/')
+      ? { path: `${self.host}/.s.PGSQL.${self.port}` }
+      : { port: self.port, host: self.host }
   }
 
   /**
-   * Cuts a connection that failed authentication loose before pg's handlers see it close: they
-   * would fail the queued queries and emit `'end'`, though this client is about to retry.
+   * Retries a rejected login on this client: the rejected connection is cut loose before its
+   * socket closes (pg's `'end'` handler would fail the connect and the queued queries), and pg's
+   * own `_connect` starts again on a fresh connection — built by pg from the same options — whose
+   * socket connects with the next credentials. pg's callback of the pending `connect()` is kept.
    */
-  #detach(self: PgClientInternals): void {
-    const connection = self.connection
-    connection.removeAllListeners()
-    connection.on('error', ignore)
-    connection.stream.destroy()
-    // What pg's 'end' handler records, so end() resolves at once if no retry follows.
-    self._ended = true
-    this.#detached = true
-  }
-
-  /**
-   * Gives this client the unused `Connection` of a fresh pg Client built from the same config and
-   * resets the state pg's `connect()` set, so `super.connect()` can run again. Queries queued
-   * before `connect()` stay queued: none of them was sent.
-   */
-  #renewConnection(self: PgClientInternals): void {
-    const fresh = new pg.Client(this.#config) as unknown as PgClientInternals
-    if (fresh.connection.stream === self.connection.stream) {
-      // A `stream` object (not a factory) cannot be connected twice.
-      throw new SecretClientError(
-        'INVALID_CONFIG',
-        `secret "${this.#settings.secretName}": cannot reconnect over a single-use stream; pass stream as a factory`,
-        { secretName: this.#settings.secretName },
-      )
-    }
-    self.connection = fresh.connection
+  #retry(attempt: RotationAttempt, rejected: unknown, callback: ConnectCallback): void {
+    const self = this as unknown as PgClientInternals
+    const old = self.connection
+    old.removeAllListeners()
+    old.on('error', ignore)
+    old.stream.destroy()
+    clearTimeout(self.connectionTimeoutHandle)
+    const socket = new DeferredSocket((signal) => this.#nextTarget(attempt, rejected, signal))
+    const fresh = new pg.Client({ ...this.#config, stream: socket } as unknown as pg.ClientConfig)
+    self.connection = (fresh as unknown as PgClientInternals).connection
+    this.#socket = socket
     self._connecting = false
-    self._connected = false
-    self._connectionError = false
-    self._ended = false
-    self._queryable = true
-    self._activeQuery = null
-    self._txStatus = null
-    self.processID = null
-    self.secretKey = null
-    self.saslSession = null
-    this.#detached = false
+    // connectionTimeoutMillis bounds the whole connect(): the restarted timer gets what is left.
+    const timeoutMs = self._connectionTimeoutMillis
+    if (timeoutMs > 0) {
+      self._connectionTimeoutMillis = Math.max(1, this.#connectStarted + timeoutMs - Date.now())
+    }
+    try {
+      pgClient._connect.call(this, callback)
+    } finally {
+      self._connectionTimeoutMillis = timeoutMs
+    }
   }
-}
 
-function endedWhileConnecting(secretName: string): SecretClientError {
-  return new SecretClientError(
-    'ABORTED',
-    `secret "${secretName}": the client was ended while connecting`,
-    { secretName },
-  )
-}
-
-/** `promise`, or a rejection as soon as `signal` aborts (pg's connect never settles after end()). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, secretName: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(endedWhileConnecting(secretName))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
+  /** The connect ended: its rotation is over; a pooled client reports its version. */
+  #settled(error: Error | null): void {
+    const attempt = this.#attempt
+    this.#attempt = undefined
+    this.#connectAbort = undefined
+    if (attempt === undefined) return
+    attempt.close()
+    if (error !== null) return
+    this.#version = attempt.credentials?.versionId
+    if (this.#version !== undefined) this.#pool?.connected(this, this.#version)
+  }
 }

@@ -6,84 +6,12 @@
  * @packageDocumentation
  */
 
-import { closeDefaultSecretClient } from '@org/secret-client'
-import pg from 'pg'
-import { Client } from './client.js'
-import { isAuthFailure } from './is-auth-failure.js'
-import { Pool } from './pool.js'
+import * as secretPg from './exports.js'
 
-export { AuthRetryExhaustedError, closeDefaultSecretClient } from '@org/secret-client'
-export type {
-  BindConfig,
-  ClientBase,
-  ClientConfig,
-  ConnectionConfig,
-  CustomTypesConfig,
-  Defaults,
-  ExecuteConfig,
-  FieldDef,
-  MessageConfig,
-  Notification,
-  PoolClient,
-  PoolConfig,
-  PoolOptions,
-  QueryArrayConfig,
-  QueryArrayResult,
-  QueryConfig,
-  QueryConfigValues,
-  QueryParse,
-  QueryResult,
-  QueryResultBase,
-  QueryResultRow,
-  ResultBuilder,
-  Submittable,
-  TransactionStatus,
-} from 'pg'
-export {
-  Connection,
-  DatabaseError,
-  defaults,
-  escapeIdentifier,
-  escapeLiteral,
-  Query,
-  Result,
-  TypeOverrides,
-  types,
-} from 'pg'
-export { Client } from './client.js'
-export { isAuthFailure } from './is-auth-failure.js'
-export { Pool } from './pool.js'
-export type {
-  SecretClientConfig,
-  SecretPgOptions,
-  SecretPoolConfig,
-} from './secret-pg-options.js'
+export * from './exports.js'
 
 /**
- * The default export, shaped like pg's: its `Client` and `Pool` are this package's, every other
- * member is pg's own (`types`, `DatabaseError`, `defaults`, …).
+ * The default export, shaped like pg's module object: `Client` and `Pool` are this package's,
+ * the rest is pg's own; a namespace, so `pg.QueryResult` and the other types work through it too.
  */
-const secretPg: Omit<typeof pg, 'Client' | 'Pool' | 'native'> & {
-  Client: typeof Client
-  Pool: typeof Pool
-  isAuthFailure: typeof isAuthFailure
-  closeDefaultSecretClient: typeof closeDefaultSecretClient
-} = {
-  defaults: pg.defaults,
-  ClientBase: pg.ClientBase,
-  Events: pg.Events,
-  Query: pg.Query,
-  Connection: pg.Connection,
-  types: pg.types,
-  DatabaseError: pg.DatabaseError,
-  TypeOverrides: pg.TypeOverrides,
-  escapeIdentifier: pg.escapeIdentifier,
-  escapeLiteral: pg.escapeLiteral,
-  Result: pg.Result,
-  Client,
-  Pool,
-  isAuthFailure,
-  closeDefaultSecretClient,
-}
-
 export default secretPg

@@ -1,32 +1,24 @@
 import { SecretClientError } from '@org/secret-client'
+import { CredentialGenerations, resolveDriverOptions } from '@org/secret-client/driver'
 import pg from 'pg'
-import { bindPoolGenerations, Client, endIfConnecting } from './client.js'
-import { poolInternals } from './internal/pg-internals.js'
-import { PoolGenerations } from './internal/pool-generations.js'
-import { resolveSettings } from './internal/resolve-settings.js'
-import type { SecretClientConfig, SecretPoolConfig } from './secret-pg-options.js'
+import { abortRotation, Client, POOL_BINDING, type PoolBinding, versionOf } from './client.js'
+import { pgOptionsSpec, rejectUnsupported } from './internal/pg-options-spec.js'
+import { type PgPoolInternals, poolInternals, removeIdleClient } from './pg-internals.js'
+import type { SecretPoolConfig } from './secret-pg-options.js'
 
 /**
- * A closed connection must never crash the process through a pool: pg-pool has already removed
- * a failed idle client, and a checked-out one fails its pending queries.
- */
-const ignore = (): void => {}
-
-/**
- * pg's `Pool`, whose clients are {@link Client}s: every new connection reads the secret's current
- * credentials (from the cache, so normally without a KMS call) and gets through a rotation. When
- * the secret's version changes (seen by a new connection, or announced by the secret client's
- * `refresh` event), idle connections of older versions are closed and busy ones are closed when
- * released (`recycleIdleOnRotation`).
+ * pg's `Pool`, whose clients are this package's {@link Client}s: every new connection reads the
+ * secret's current credentials (from the cache, so normally without a KMS call) and gets through
+ * a rotation in place, so pg-pool sees one connect succeed or fail. Everything else — events,
+ * errors, `'error'` on an idle client the server closes — is pg-pool's own.
  *
- * An idle client the server closes is removed and reported as pg's `'error'` event, which is
- * handled here so it cannot crash the process; add your own listener to log it. A checked-out
- * client the server closes fails its queries and emits `'error'` on the client, which has a
- * listener too (unlike pg, where an unhandled one crashes the process).
- *
- * `connectionTimeoutMillis` bounds the whole acquisition of a new connection, rotation retries
- * included: pg-pool's `Error('Connection terminated due to connection timeout')` then has a
- * `SecretClientError` `ABORTED` as `cause`, whose `cause` is the last login error.
+ * Credential generations (`recycleIdleOnRotation`, default `true`): each client remembers the
+ * secret version it logged in with. When the secret's current version changes (a new connection
+ * meets it, or the secret client's `refresh` event announces it), idle clients of other versions
+ * are closed and busy ones are closed when released (through pg-pool's own `maxLifetimeSeconds`
+ * mechanism); a client that had to log in with `ACSPrevious` serves its checkout and is closed on
+ * release. `end()` also fails, with `ABORTED`, connects still waiting for the secret, instead of
+ * waiting out their rotation budget.
  *
  * @example
  * ```ts
@@ -36,50 +28,86 @@ const ignore = (): void => {}
  * ```
  */
 export class Pool extends pg.Pool {
-  readonly #generations: PoolGenerations
+  readonly #generations: CredentialGenerations
+  readonly #internals: PgPoolInternals
+  readonly #secretName: string
 
   /**
-   * @param config - pg's `PoolConfig` without `user`/`password`/`Client`, plus `secretName` and
-   *   the other {@link SecretPoolConfig} options.
-   * @throws `SecretClientError` `INVALID_CONFIG` for a missing `secretName`, a `user`,
-   *   `password` or `Client` option, or a malformed secret option.
+   * @param config - pg's `PoolConfig` without `user`, `password`, `stream` and `Client`, plus
+   *   `secretName` and the other {@link SecretPoolConfig} options.
+   * @throws `SecretClientError` `INVALID_CONFIG` for a missing `secretName`, credentials given
+   *   twice, a `stream` or `Client`, a malformed secret option, or a pg outside the supported range.
    */
   constructor(config: SecretPoolConfig) {
-    const settings = resolveSettings(config, ['Client'])
-    const recycle = config.recycleIdleOnRotation ?? true
-    if (typeof recycle !== 'boolean') {
-      throw new SecretClientError('INVALID_CONFIG', 'recycleIdleOnRotation must be a boolean')
+    const { driverOptions, secret } = resolveDriverOptions<Record<string, unknown>>(
+      config,
+      pgOptionsSpec('pool'),
+    )
+    rejectUnsupported(driverOptions, ['stream', 'Client'])
+    const self: { pool?: Pool } = {}
+    const generations = new CredentialGenerations({
+      secretName: secret.secretName,
+      versionStage: secret.versionStage,
+      source: secret.source,
+      onRotation: secret.recycleIdleOnRotation
+        ? () => (self.pool as Pool).#retireStale()
+        : undefined,
+    })
+    const binding: PoolBinding = {
+      generations,
+      connected: (client, versionId) => {
+        // Logged in with a version that is not (or no longer) current — ACSPrevious while the
+        // database lags the secret, or a rotation during the login: serve this checkout, then close.
+        if (secret.recycleIdleOnRotation && generations.isStale(versionId)) {
+          ;(self.pool as Pool).#internals._expired.add(client)
+        }
+      },
     }
-    const generations = new PoolGenerations(settings, recycle)
-    class PooledClient extends Client {
-      constructor(options: SecretClientConfig) {
-        super(options)
-        bindPoolGenerations(this, generations)
-        this.on('error', ignore)
-      }
-    }
-    super({ ...config, Client: PooledClient } as unknown as pg.PoolConfig)
-    generations.attach(this)
+    super({ ...(config as object), Client, [POOL_BINDING]: binding } as unknown as pg.PoolConfig)
+    self.pool = this
+    this.#internals = poolInternals(this)
     this.#generations = generations
-    this.on('error', ignore)
+    this.#secretName = secret.secretName
   }
 
   /**
-   * Ends the pool as pg does; connections still retrying through a rotation stop at once (their
-   * callers get `SecretClientError` `ABORTED`) instead of running out their budget. Stops following
-   * the secret client's refresh events.
+   * Ends the pool as pg does. Connects still going through a rotation fail with
+   * `SecretClientError` `ABORTED` (their callers are told) instead of running out their budget;
+   * the pool stops following the secret client's refresh events.
    */
   override end(): Promise<void>
   override end(callback: () => void): void
   override end(callback?: () => void): Promise<void> | undefined {
-    this.#generations.detach()
+    this.#generations.close()
     if (!this.ending) {
-      for (const client of poolInternals(this)?._clients ?? []) {
-        if (client instanceof Client) endIfConnecting(client)
+      const secretName = this.#secretName
+      for (const client of this.#internals._clients) {
+        if (client instanceof Client) {
+          abortRotation(
+            client,
+            new SecretClientError(
+              'ABORTED',
+              `secret "${secretName}": the pool was ended during a rotation-aware connect`,
+              { secretName },
+            ),
+          )
+        }
       }
     }
     if (callback === undefined) return super.end()
     super.end(callback)
     return undefined
+  }
+
+  /** Closes idle clients of other versions; marks busy ones to be closed on release. */
+  #retireStale(): void {
+    const pool = this.#internals
+    const idle = new Set(pool._idle.map((item) => item.client))
+    for (const client of pool._clients) {
+      // Clients still connecting have no version yet; they are judged when they connect.
+      if (!(client instanceof Client) || !this.#generations.isStale(versionOf(client))) continue
+      if (idle.has(client)) removeIdleClient(pool, client)
+      else pool._expired.add(client)
+    }
   }
 }

@@ -1,42 +1,24 @@
-import type { DatabaseSecretSource, RotationRetryOptions, VersionStage } from '@org/secret-client'
+import type { SecretDriverOptions, SecretPoolDriverOptions } from '@org/secret-client/driver'
 import type { ClientConfig, PoolConfig } from 'pg'
 
 /**
- * What `@org/secret-pg` adds to pg's options. `user` and `password` come from the secret; `host`,
- * `port` and `database` come from the secret too when neither the option nor `connectionString`
- * gives them.
+ * What `@org/secret-pg` adds to pg's options (the driver kit's `SecretDriverOptions`): `user` and
+ * `password` come from the secret; `host`, `port` and `database` too when neither the options, the
+ * `connectionString` nor `PGHOST`/`PGPORT`/`PGDATABASE` give them.
  */
-export interface SecretPgOptions {
-  /** Name of the KMS database secret (Rds `{"AccountName","AccountPassword"}` or generic JSON). */
-  secretName: string
-  /**
-   * Where credentials come from; a `SecretCacheClient` fits. Share one per process.
-   * @default a process-wide `SecretCacheClient.fromEnv()`, created on first use
-   */
-  secretClient?: DatabaseSecretSource
-  /**
-   * Version stage to read.
-   * @default 'ACSCurrent'
-   */
-  versionStage?: VersionStage
-  /**
-   * Retry budget of one connection attempt through a rotation (see `connectWithSecret`).
-   * @default { maxAttempts: Infinity, maxTimeMs: 30000, baseDelayMs: 100, maxDelayMs: 2000 }
-   */
-  rotationRetry?: RotationRetryOptions
-}
+export type SecretPgOptions = SecretDriverOptions
 
-/** Options of {@link Client}: pg's `ClientConfig` without `user`/`password`, plus {@link SecretPgOptions}. */
-export type SecretClientConfig = Omit<ClientConfig, 'user' | 'password'> & SecretPgOptions
+/**
+ * Options of {@link Client}: pg's `ClientConfig` without `user`, `password` and `stream` (the
+ * secret provides the credentials; the connection waits for them in a socket of its own), plus
+ * {@link SecretPgOptions}.
+ */
+export type SecretClientConfig = Omit<ClientConfig, 'user' | 'password' | 'stream'> &
+  SecretDriverOptions
 
-/** Options of {@link Pool}: pg's `PoolConfig` without `user`/`password`/`Client`, plus {@link SecretPgOptions}. */
-export type SecretPoolConfig = Omit<PoolConfig, 'user' | 'password' | 'Client'> &
-  SecretPgOptions & {
-    /**
-     * When the secret's current version changes (a new connection meets it, or the secret
-     * client's `refresh` event announces it), close the idle connections of older versions, and
-     * close busy ones when they are released (they finish their work untouched).
-     * @default true
-     */
-    recycleIdleOnRotation?: boolean
-  }
+/**
+ * Options of {@link Pool}: pg's `PoolConfig` without `user`, `password`, `stream` and `Client`,
+ * plus the kit's pool options (`recycleIdleOnRotation`).
+ */
+export type SecretPoolConfig = Omit<PoolConfig, 'user' | 'password' | 'stream' | 'Client'> &
+  SecretPoolDriverOptions
