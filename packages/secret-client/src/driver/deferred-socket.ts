@@ -59,9 +59,16 @@ export class DeferredSocket extends Socket {
       (target) => {
         if (this.#waiting === waiting) this.#waiting = undefined
         if (this.destroyed || waiting.signal.aborted) return
-        if (target === undefined) super.connect(...(args as [number, string]))
-        else if ('path' in target) super.connect(target.path)
-        else super.connect(target.port, target.host ?? 'localhost')
+        if (target === undefined) {
+          super.connect(...(args as [number, string]))
+          return
+        }
+        // connect()'s listener, if it was given one, is the last argument.
+        const listener = args.findLast((arg) => typeof arg === 'function') as
+          | (() => void)
+          | undefined
+        if ('path' in target) super.connect(target.path, listener)
+        else super.connect(target.port, target.host ?? 'localhost', listener)
       },
       (error: unknown) => {
         if (this.#waiting === waiting) this.#waiting = undefined
@@ -69,6 +76,17 @@ export class DeferredSocket extends Socket {
         this.destroy(error instanceof Error ? error : new Error(String(error)))
       },
     )
+    return this
+  }
+
+  /**
+   * `end()` while waiting for the target is carried out once connected (net.Socket would lose it:
+   * connecting for real resets the stream's ending state), after the writes made before it.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: net.Socket's end overloads
+  override end(...args: any[]): this {
+    if (this.#waiting === undefined) return super.end(...(args as []))
+    this.once('connect', () => super.end(...(args as [])))
     return this
   }
 

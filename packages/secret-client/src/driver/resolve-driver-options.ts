@@ -24,11 +24,12 @@ export interface DriverOptionsSpec {
    */
   credentialKeys: readonly string[]
   /**
-   * The option holding a connection URL (`uri`, `connectionString`), if the driver has one: it must
-   * carry no user or password (neither as userinfo nor as a query parameter named by
-   * `credentialKeys`), and the host, port and database it names count as given.
+   * The option holding a connection URL (`uri`, `connectionString`), if the driver has one, and
+   * how the driver reads it (by default a WHATWG `URL`: userinfo, host, port, path as database,
+   * query parameters as options). It must set none of `credentialKeys`, and the host, port and
+   * database it sets count as given.
    */
-  urlKey?: string
+  url?: { key: string; parse?(value: string): Readonly<Record<string, unknown>> }
   /** Driver-specific ways of giving a location, e.g. `socketPath`, `PGHOST`. */
   givenLocation?(options: Readonly<Record<string, unknown>>): Partial<GivenLocation>
 }
@@ -64,27 +65,51 @@ function credentialsConflict(key: string): SecretClientError {
   return invalid(`"${key}" cannot be combined with secretName: the secret provides the credentials`)
 }
 
-function parseUrl(key: string, value: unknown, credentialKeys: readonly string[]): URL {
+/** A URL as most drivers read it: userinfo, host, port, path as database, query parameters. */
+function parseWhatwgUrl(value: string): Record<string, unknown> {
+  const url = new URL(value)
+  const fields: Record<string, unknown> = Object.fromEntries(url.searchParams)
+  if (url.username !== '') fields.user = url.username
+  if (url.password !== '') fields.password = url.password
+  if (url.hostname !== '') fields.host = url.hostname
+  if (url.port !== '') fields.port = url.port
+  if (url.pathname.length > 1) fields.database = url.pathname.slice(1)
+  return fields
+}
+
+function readUrl(
+  spec: NonNullable<DriverOptionsSpec['url']>,
+  value: unknown,
+  credentialKeys: readonly string[],
+): Readonly<Record<string, unknown>> {
+  const { key } = spec
   if (typeof value !== 'string') throw invalid(`${key} must be a string`)
-  let url: URL
+  let fields: Readonly<Record<string, unknown>>
   try {
-    url = new URL(value)
+    fields = (spec.parse ?? parseWhatwgUrl)(value)
   } catch {
     // Not the parser's message: it would quote the value.
-    throw invalid(`${key} is not a valid URL`)
+    throw invalid(`${key} is not a valid connection URL`)
   }
-  if (url.username !== '' || url.password !== '') {
-    throw invalid(`${key} cannot carry a user or password: the secret provides the credentials`)
+  // Parsers report an absent user or password as '' (mysql2's, pg's): an empty query parameter
+  // (`?password=`) is a value all the same, so parameters are checked by name too.
+  let params: URLSearchParams | undefined
+  try {
+    params = new URL(value).searchParams
+  } catch {
+    params = undefined
   }
   for (const name of credentialKeys) {
-    if (url.searchParams.has(name)) {
-      throw invalid(
-        `${key} cannot carry a "${name}" parameter: the secret provides the credentials`,
-      )
+    const given = fields[name]
+    if ((given !== undefined && given !== null && given !== '') || params?.has(name)) {
+      throw invalid(`${key} cannot carry "${name}": the secret provides the credentials`)
     }
   }
-  return url
+  return fields
 }
+
+const present = (value: unknown): boolean =>
+  value !== undefined && value !== null && value !== '' && !Number.isNaN(value)
 
 /**
  * Checks the secret options of a driver's options and splits them off: one rule set and one set of
@@ -92,8 +117,8 @@ function parseUrl(key: string, value: unknown, credentialKeys: readonly string[]
  *
  * - `options` must be an object (a URL string cannot name a secret);
  * - `secretName` a string that is not blank (kept as given, not trimmed);
- * - credentials must not be given twice: no `spec.credentialKeys` option, no user or password in
- *   the `spec.urlKey` URL; ambient fallbacks of a driver (environment variables, driver defaults)
+ * - credentials must not be given twice: no `spec.credentialKeys` option, none of them in the
+ *   `spec.url` connection URL either (userinfo or parameter); ambient fallbacks of a driver (environment variables, driver defaults)
  *   never apply, the secret always supplies both;
  * - `secretClient` has `getDatabaseCredentials()` and `refreshNow()`; `versionStage` is a
  *   non-empty string; `rotationRetry` passes `resolveRotationRetry`; `recycleIdleOnRotation` is a
@@ -118,9 +143,9 @@ export function resolveDriverOptions<T extends object>(
     if (record[key] !== undefined) throw credentialsConflict(key)
   }
   const url =
-    spec.urlKey !== undefined && record[spec.urlKey] !== undefined
-      ? parseUrl(spec.urlKey, record[spec.urlKey], spec.credentialKeys)
-      : undefined
+    spec.url !== undefined && record[spec.url.key] !== undefined
+      ? readUrl(spec.url, record[spec.url.key], spec.credentialKeys)
+      : {}
   if (
     secretClient !== undefined &&
     (secretClient === null ||
@@ -148,12 +173,9 @@ export function resolveDriverOptions<T extends object>(
     rotationRetry: budget,
     recycleIdleOnRotation: spec.kind === 'pool' && recycleIdleOnRotation !== false,
     given: Object.freeze({
-      host: record.host !== undefined || (url !== undefined && url.hostname !== '') || !!extra.host,
-      port: record.port !== undefined || (url !== undefined && url.port !== '') || !!extra.port,
-      database:
-        record.database !== undefined ||
-        (url !== undefined && url.pathname.length > 1) ||
-        !!extra.database,
+      host: record.host !== undefined || present(url.host) || !!extra.host,
+      port: record.port !== undefined || present(url.port) || !!extra.port,
+      database: record.database !== undefined || present(url.database) || !!extra.database,
     }),
     source: source === undefined ? defaultSecretClient : () => source,
   })

@@ -260,19 +260,23 @@ export class RotationAttempt {
   #retryScope(): { signal: AbortSignal; close(): void } {
     const signal = this.#signal
     const controller = new AbortController()
-    const onAbort = () => controller.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
     const timer = globalTimers.setTimeout(
       () => controller.abort(DEADLINE),
       Math.max(0, this.#deadline - this.#now()),
     )
-    return {
-      signal: controller.signal,
-      close() {
-        globalTimers.clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-      },
+    // Only a KMS call or a backoff wait (each keeping the process alive on its own) needs the
+    // deadline: an attempt its driver gave up on silently must not hold the process for it.
+    ;(timer as { unref?: () => void }).unref?.()
+    const close = () => {
+      globalTimers.clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
     }
+    const onAbort = () => {
+      close()
+      controller.abort(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    return { signal: controller.signal, close }
   }
 
   /** After the retry scope fired: the caller's abort ends the attempt, the deadline ends the step. */

@@ -218,6 +218,38 @@ describe('DeferredSocket', () => {
     expect(written.every((err) => err == null)).toBe(true)
   })
 
+  it('carries out end() called while waiting once connected, after the earlier writes', async () => {
+    const manual = manualResolver()
+    const socket = track(new DeferredSocket(manual.resolver))
+    socket.connect(1, '127.0.0.1')
+    socket.write('before ')
+    const finished = once(socket, 'finish')
+    let ended = false
+    socket.end('end', () => {
+      ended = true
+    })
+    const accepted = tcp.nextConnection()
+    manual.resolve({ port, host: '127.0.0.1' })
+    const index = await accepted
+    await tcp.endOf(index)
+    expect(tcp.received[index]).toBe('before end')
+    await finished
+    expect(ended).toBe(true)
+  })
+
+  it("calls connect()'s listener when the resolver gives another target", async () => {
+    const manual = manualResolver()
+    const socket = track(new DeferredSocket(manual.resolver))
+    let called = 0
+    socket.connect(1, '127.0.0.1', () => {
+      called += 1
+    })
+    manual.resolve({ port, host: '127.0.0.1' })
+    await once(socket, 'connect')
+    await tick()
+    expect(called).toBe(1)
+  })
+
   it('destroy() while waiting aborts the signal, emits close and never connects', async () => {
     const manual = manualResolver()
     const socket = track(new DeferredSocket(manual.resolver))

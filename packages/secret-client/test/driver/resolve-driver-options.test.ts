@@ -175,6 +175,9 @@ describe('resolveDriverOptions: INVALID_CONFIG', () => {
     ['password', `postgres://db.example/app?password=${CANARY}`],
     ['user', `postgres://db.example/app?user=${CANARY}`],
     ['password', `postgres://db.example/app?sslmode=require&password=${CANARY}`],
+    // An empty parameter is a value too: a parser may let it override the secret's.
+    ['password', 'postgres://db.example/app?password='],
+    ['user', 'postgres://db.example/app?user='],
   ])('rejects a URL that carries "%s" (%#)', (name, uri) => {
     expectInvalidConfig(
       { secretName: 'db', uri },
