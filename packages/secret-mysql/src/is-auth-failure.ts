@@ -1,23 +1,11 @@
-/** MySQL/MariaDB `ER_ACCESS_DENIED_ERROR`: wrong user or password at login. */
-const ER_ACCESS_DENIED = 1045
-
-/** Bounds the `cause` walk: a cycle or an absurdly deep chain must not hang the caller. */
-const MAX_DEPTH = 16
+import { findCause } from '@org/secret-client/driver'
 
 /**
- * Whether an error means the server rejected the login credentials: errno 1045 on the error or
- * anywhere down its `cause` chain (wrappers often hide the driver error there). Matches the
- * number, not the code string, because mysql2 names MariaDB errors by MySQL's table.
+ * Whether an error means the server rejected the login credentials: errno 1045
+ * (`ER_ACCESS_DENIED_ERROR`) on the error or anywhere in its cause chain (`cause`,
+ * `originalError`, `AggregateError`). Matches the number, not the code string, because mysql2
+ * names MariaDB errors by MySQL's table.
  */
 export function isAuthFailure(error: unknown): boolean {
-  let current: unknown = error
-  for (
-    let depth = 0;
-    depth < MAX_DEPTH && current !== null && typeof current === 'object';
-    depth++
-  ) {
-    if ((current as { errno?: unknown }).errno === ER_ACCESS_DENIED) return true
-    current = (current as { cause?: unknown }).cause
-  }
-  return false
+  return findCause(error, (e) => (e as { errno?: unknown }).errno === 1045) !== undefined
 }
