@@ -39,8 +39,16 @@ export interface DriverAdapter {
   name: string
   /** The server the suite stands up for this driver. */
   engine: FixtureEngine
-  /** Opens one connection; rejects with the wrapper's error (e.g. `AuthRetryExhaustedError`). */
+  /**
+   * Opens one connection; rejects with the driver's error (when a rotation budget is spent: the
+   * driver's own authentication error, marked `AUTH_RETRY_EXHAUSTED`).
+   */
   connect(options: ConformanceConnectOptions): Promise<ConformanceQueryable>
   /** Creates a pool; it may connect lazily. */
   createPool(options: ConformancePoolOptions): ConformanceQueryable | Promise<ConformanceQueryable>
+  /**
+   * The driver package's own authentication-failure classifier: the error a spent rotation
+   * budget ends in must be the driver's authentication error (its class and code kept).
+   */
+  isAuthFailure(error: unknown): boolean
 }

@@ -202,9 +202,6 @@ function pgAdmin(server: PgServer): ServerAdmin {
  * embedded PostgreSQL it starts), plus a {@link SecretCacheClient} pointed at it. Tests create
  * secrets with {@link EmulatorFixture.createSecret}, rotate them, read the emulator's
  * GetSecretValue counter and inject faults. Call `close()` in `afterAll`.
- *
- * The workspace packages are imported lazily so that importing `@org/test-support` does not load
- * them (kms-emulator's own tests import this package).
  */
 export async function startEmulatorFixture(
   options: EmulatorFixtureOptions,

@@ -1,6 +1,12 @@
 import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
-import { type Connection, createConnection, createPool, type Pool } from '../src/index.js'
+import {
+  type Connection,
+  createConnection,
+  createPool,
+  isAuthFailure,
+  type Pool,
+} from '../src/index.js'
 
 type Rows = Array<Record<string, unknown>>
 
@@ -14,10 +20,11 @@ const end = (target: Pick<Connection | Pool, 'end'>) =>
     target.end((err: unknown) => (err ? reject(err) : resolve()))
   })
 
-/** The suite through the callback API: the stand-in `createConnection` and the callback pool. */
+/** The suite through the callback API: the callback `createConnection` and the callback pool. */
 const adapter: DriverAdapter = {
   name: '@org/secret-mysql (callback API)',
   engine: 'mariadb',
+  isAuthFailure,
   async connect({ secretClient, ...options }) {
     const connection = createConnection({ ...options, secretClient })
     // A failed login with no command waiting is reported as 'error', as in mysql2.

@@ -1,12 +1,13 @@
 import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
-import { createConnection, createPool } from '../src/promise.js'
+import { createConnection, createPool, isAuthFailure } from '../src/promise.js'
 
 const asRows = ([rows]: [unknown, unknown]) => rows as Array<Record<string, unknown>>
 
 const adapter: DriverAdapter = {
   name: '@org/secret-mysql',
   engine: 'mariadb',
+  isAuthFailure,
   async connect({ secretClient, ...options }) {
     const connection = await createConnection({ ...options, secretClient })
     return {

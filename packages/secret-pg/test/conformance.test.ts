@@ -1,10 +1,11 @@
 import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
 import { describeWithServer, probeEmbeddedPostgres } from '@org/test-support'
-import { Client, Pool } from '../src/index.js'
+import { Client, isAuthFailure, Pool } from '../src/index.js'
 
 const adapter: DriverAdapter = {
   name: '@org/secret-pg',
   engine: 'postgresql',
+  isAuthFailure,
   async connect(options) {
     const client = new Client(options)
     await client.connect()
