@@ -1,20 +1,29 @@
-// Sums the vitest JSON reports of every package into one closing line.
+// Sums the vitest JSON reports of every package into one closing line per run: the main one
+// (newest peer drivers) and the oldest-peer one.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-let passed = 0
-let failed = 0
-let skipped = 0
-for (const dir of ['packages', 'examples']) {
-  if (!existsSync(dir)) continue
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name, 'test-results.json')
-    if (!existsSync(file)) continue
-    const report = JSON.parse(readFileSync(file, 'utf8'))
-    passed += report.numPassedTests
-    failed += report.numFailedTests
-    skipped += report.numPendingTests + report.numTodoTests
+function sum(reportName) {
+  const totals = { passed: 0, failed: 0, skipped: 0 }
+  for (const dir of ['packages', 'examples']) {
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name, reportName)
+      if (!existsSync(file)) continue
+      const report = JSON.parse(readFileSync(file, 'utf8'))
+      totals.passed += report.numPassedTests
+      totals.failed += report.numFailedTests
+      totals.skipped += report.numPendingTests + report.numTodoTests
+    }
   }
+  return totals
 }
-console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
-process.exit(failed > 0 || passed === 0 ? 1 : 0)
+
+const main = sum('test-results.json')
+const oldest = sum('test-results-oldest.json')
+console.log(`Tests: ${main.passed} passed, ${main.failed} failed, ${main.skipped} skipped`)
+console.log(
+  `Tests on the oldest supported drivers: ${oldest.passed} passed, ${oldest.failed} failed, ${oldest.skipped} skipped`,
+)
+const bad = (t) => t.failed > 0 || t.passed === 0
+process.exit(bad(main) || bad(oldest) ? 1 : 0)

@@ -1,3 +1,3 @@
 import { vitestConfig } from '../../vitest.shared.js'
 
-export default vitestConfig()
+export default vitestConfig({ oldestPeers: { mysql2: 'mysql2-oldest' } })

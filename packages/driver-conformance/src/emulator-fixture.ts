@@ -10,11 +10,12 @@ import {
   type MariaDbHelper,
   mariadb,
   type PgServer,
+  pgIdentifier,
+  pgLiteral,
   randomName,
   randomPassword,
   startPostgres,
 } from '@org/test-support'
-import pg from 'pg'
 
 /** Engines the fixture can stand up a rotated account on. */
 export type FixtureEngine = 'mariadb' | 'postgresql'
@@ -157,7 +158,7 @@ function mariaAdmin(helper: MariaDbHelper): ServerAdmin {
 }
 
 function pgAdmin(server: PgServer): ServerAdmin {
-  const id = (name: string) => pg.escapeIdentifier(name)
+  const id = pgIdentifier
   return {
     host: server.host,
     port: server.port,
@@ -170,11 +171,11 @@ function pgAdmin(server: PgServer): ServerAdmin {
     },
     names: (label) => ({ account: randomName(label), database: randomName('db') }),
     async createAccount(account, password, database) {
-      await server.query(`CREATE ROLE ${id(account)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`)
+      await server.query(`CREATE ROLE ${id(account)} LOGIN PASSWORD ${pgLiteral(password)}`)
       await server.query(`CREATE DATABASE ${id(database)} OWNER ${id(account)}`)
     },
     async setPassword(account, password) {
-      await server.query(`ALTER ROLE ${id(account)} PASSWORD ${pg.escapeLiteral(password)}`)
+      await server.query(`ALTER ROLE ${id(account)} PASSWORD ${pgLiteral(password)}`)
     },
     async sessionCount(account) {
       const rows = await server.query<{ n: string }>(

@@ -1,5 +1,6 @@
 export { freePort } from './free-port.js'
 export { type MariaDbHelper, type MariaDbOptions, mariadb, probeMariaDb } from './mariadb.js'
+export { pgIdentifier, pgLiteral } from './pg-quote.js'
 export { randomName, randomPassword, runPrefix } from './random-name.js'
 export { describeWithServer, requireServer } from './require-server.js'
 export {
