@@ -4,17 +4,17 @@ export default defineConfig([
   {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
-    dts: true,
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
-    target: 'node18',
+    target: 'node20',
     splitting: false,
   },
   {
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     sourcemap: true,
-    target: 'node18',
+    target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },
 ])
