@@ -156,8 +156,15 @@ export function retryAfterOf(err: object, now: number = Date.now()): number | un
  * - Certificate and TLS errors → `KMS_ERROR` without `kmsCode`, not retryable (a set-up problem).
  *
  * The new error's message names the secret and the code only; the original is kept as `cause`.
+ *
+ * @param now - epoch-ms clock an HTTP-date `Retry-After` is measured against (the cache passes its
+ *   `now` option)
  */
-export function classifyError(err: unknown, secretName?: string): SecretClientError {
+export function classifyError(
+  err: unknown,
+  secretName?: string,
+  now: () => number = Date.now,
+): SecretClientError {
   if (err instanceof SecretClientError) {
     if (err.secretName !== undefined || secretName === undefined) return err
     return new SecretClientError(err.code, err.message, {
@@ -218,7 +225,7 @@ export function classifyError(err: unknown, secretName?: string): SecretClientEr
       kmsCode,
       requestId,
       statusCode,
-      retryAfterMs: retryAfterOf(err),
+      retryAfterMs: retryAfterOf(err, now()),
     })
   }
   if (statusCode === 429) {

@@ -38,6 +38,7 @@ export type {
 } from './options.js'
 export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
+export type { Timers } from './timers.js'
 export type {
   DatabaseCredentials,
   FetchSecretRequest,

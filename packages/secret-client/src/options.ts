@@ -1,3 +1,4 @@
+import type { Timers } from './timers.js'
 import type { Logger, SecretFetcher, VersionStage } from './types.js'
 
 /** Static access key credentials. */
@@ -158,4 +159,29 @@ export interface SecretCacheClientOptions {
    * @default undefined — no logging
    */
   logger?: Logger
+  /**
+   * The clock, in epoch milliseconds (it is compared with `NextRotationDate` and HTTP-date
+   * `Retry-After` headers). The cache reads it when it stores an entry, when an entry's timer
+   * fires, and on the slow paths (expired reads, stale-if-error, the `refreshNow` rate limit,
+   * event durations) — never on a fresh cache hit. Inject it together with `timers`, so that
+   * timer delays and the clock agree.
+   * @default `Date.now` (looked up at each call, so fake timers installed later apply)
+   */
+  now?: () => number
+  /**
+   * Sets and clears every timer of the cache: each entry's refresh-ahead/expiry timer, the
+   * per-attempt `timeoutMs` timeout and the retry backoff waits; by the time `close()` resolves,
+   * each one is cleared or has run. With `now`, a hand-driven scheduler runs the cache on fake
+   * time. The built-in KMS fetcher keeps the real clock and timers for its own per-region time
+   * budget; give a `fetcher` to simulate everything.
+   * @default the global `setTimeout` / `clearTimeout` (looked up at each call, so fake timers
+   *   installed later apply)
+   */
+  timers?: Timers
+  /**
+   * Random source in `[0, 1)` for the jitter: each entry's refresh-ahead point and the full-jitter
+   * retry backoff.
+   * @default `Math.random` (looked up at each call)
+   */
+  random?: () => number
 }

@@ -15,7 +15,6 @@ import { parseSecretJson, ttlFromJson } from './internal/parse-secret-json.js'
 import { type ResolvedConfig, resolveConfig } from './internal/resolve-config.js'
 import { runWithRetry } from './internal/run-with-retry.js'
 import { safeLog } from './internal/safe-log.js'
-import { globalTimers } from './internal/timers.js'
 import { TypedEmitter } from './internal/typed-emitter.js'
 import { waitFor } from './internal/wait-for.js'
 import { createKmsFetcher } from './kms/create-kms-fetcher.js'
@@ -95,6 +94,8 @@ function toSecretInfo(record: SecretRecord, secretName: string): SecretInfo {
  *   not change.
  * - Transient failures are retried with full-jitter exponential backoff; each request times out
  *   after `timeoutMs`.
+ * - The clock, timers and random source are options (`now`, `timers`, `random`), so fake timers
+ *   and simulations drive every deadline, timeout, backoff and jitter of the cache.
  *
  * Every error is a {@link SecretClientError}. Values never appear in errors, events or logs.
  *
@@ -258,7 +259,7 @@ export class SecretCacheClient {
     const stage = options?.versionStage ?? this.#config.versionStage
     const key = this.#key(secretName, stage)
     const entry = this.#cache.get(key)
-    if (entry !== undefined && Date.now() < entry.noChangeUntil) return entry.info
+    if (entry !== undefined && this.#config.now() < entry.noChangeUntil) return entry.info
     let flight = this.#flights.get(key)
     if (flight === undefined) {
       flight = this.#startFlight(key, secretName, stage, 'refresh-now', false, undefined)
@@ -378,7 +379,7 @@ export class SecretCacheClient {
       return entry
     }
     // Expired, but a refresh just failed transiently: serve the stale value without waiting.
-    if (entry.staleRetryAt !== 0 && Date.now() < entry.staleRetryAt) return entry
+    if (entry.staleRetryAt !== 0 && this.#config.now() < entry.staleRetryAt) return entry
     return undefined
   }
 
@@ -403,7 +404,7 @@ export class SecretCacheClient {
       )
     const toError = (reason: unknown): SecretClientError => abortedError(secretName, reason)
     try {
-      if (cached !== undefined && Date.now() < cached.expiresAt + this.#config.maxStaleMs) {
+      if (cached !== undefined && this.#config.now() < cached.expiresAt + this.#config.maxStaleMs) {
         // Whoever leaves early with the stale value, the retries must still refresh the entry.
         flight.pin()
         return await waitFor(
@@ -416,7 +417,7 @@ export class SecretCacheClient {
     } catch (err) {
       if (!(err instanceof SecretClientError) || !err.retryable) throw err
       const current = this.#cache.peek(key)
-      const now = Date.now()
+      const now = this.#config.now()
       if (current === undefined || now >= current.expiresAt + this.#config.maxStaleMs) throw err
       if (now >= current.expiresAt && !flight.staleServed) {
         flight.staleServed = true
@@ -497,20 +498,20 @@ export class SecretCacheClient {
     else await after.promise.then(noop, noop)
     const signal = flight.controller.signal
     if (signal.aborted) throw signal.reason
+    const config = this.#config
     if (after !== undefined) {
       // The flight we queued behind found no new version: that answers this refreshNow too.
       const current = this.#cache.peek(key)
-      if (current !== undefined && Date.now() < current.noChangeUntil) return current
+      if (current !== undefined && config.now() < current.noChangeUntil) return current
     }
     flight.started = true
-    const config = this.#config
-    const startedAt = Date.now()
+    const startedAt = config.now()
     let info: SecretInfo
     try {
       const record = await runWithRetry({
         attempt: (attemptSignal) =>
           this.#fetcher.fetchSecret({ secretName, versionStage: stage, signal: attemptSignal }),
-        classify: (err) => classifyError(err, secretName),
+        classify: (err) => classifyError(err, secretName, config.now),
         timeoutError: () =>
           new SecretClientError(
             'TIMEOUT',
@@ -520,8 +521,8 @@ export class SecretCacheClient {
         policy: config.retry,
         timeoutMs: config.timeoutMs,
         signal,
-        random: Math.random,
-        timers: globalTimers,
+        random: config.random,
+        timers: config.timers,
         onAttempt: (attempt) => {
           flight.attempts = attempt
         },
@@ -539,10 +540,10 @@ export class SecretCacheClient {
       })
       info = toSecretInfo(record, secretName)
     } catch (err) {
-      throw this.#failed(flight, key, secretName, stage, err, Date.now() - startedAt)
+      throw this.#failed(flight, key, secretName, stage, err, config.now() - startedAt)
     }
     if (signal.aborted) throw signal.reason
-    return this.#store(flight, key, secretName, stage, info, Date.now() - startedAt)
+    return this.#store(flight, key, secretName, stage, info, config.now() - startedAt)
   }
 
   #store(
@@ -554,7 +555,7 @@ export class SecretCacheClient {
     durationMs: number,
   ): CacheEntry {
     const config = this.#config
-    const now = Date.now()
+    const now = config.now()
     const previous = this.#cache.peek(key)
     const sameValue =
       previous !== undefined &&
@@ -568,7 +569,7 @@ export class SecretCacheClient {
       ttlMs,
       info.nextRotationDate,
       config.refreshAheadRatio,
-      Math.random,
+      config.random,
     )
     const entry = new CacheEntry(secretName, stage, info, json, lifetime)
     if (sameValue) entry.inheritMemos(previous)
@@ -579,7 +580,7 @@ export class SecretCacheClient {
         flight.reason === 'refresh-now' ? now + config.minRefreshIntervalMs : previous.noChangeUntil
     }
     this.#cache.set(key, entry)
-    entry.arm(globalTimers, now)
+    entry.arm(config, now)
     const payload: RefreshEvent = {
       secretName,
       versionStage: stage,
@@ -603,8 +604,8 @@ export class SecretCacheClient {
     err: unknown,
     durationMs: number,
   ): SecretClientError {
-    const error = classifyError(err, secretName)
     const config = this.#config
+    const error = classifyError(err, secretName, config.now)
     if (flight.controller.signal.aborted) {
       // Closed, or every caller gave up: nothing failed on the KMS side worth reporting.
       safeLog(config.logger, 'debug', 'secret-client: KMS read cancelled', {
@@ -628,7 +629,7 @@ export class SecretCacheClient {
     safeLog(config.logger, 'warn', 'secret-client: KMS read failed', { ...payload })
     this.#events.emit('refreshError', payload)
     if (entry !== undefined) {
-      const now = Date.now()
+      const now = config.now()
       if (error.code === 'SECRET_NOT_FOUND') this.#evict(key, entry, 'not-found')
       else if (error.code === 'ACCESS_DENIED') this.#evict(key, entry, 'access-denied')
       else if (error.retryable && now >= entry.expiresAt + config.maxStaleMs) {

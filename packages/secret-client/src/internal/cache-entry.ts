@@ -8,6 +8,13 @@ import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js'
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
+/** The client's time sources as an entry needs them (the resolved config fits). */
+export interface EntryClock {
+  /** Epoch-ms clock, read when the entry's timer fires. */
+  readonly now: () => number
+  readonly timers: Timers
+}
+
 /**
  * One cached secret version with its expiry bookkeeping and per-version memos (parsed JSON,
  * database credentials, decoded bytes), so wrappers that read credentials on every new connection
@@ -15,9 +22,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * entries and with them the value stale-if-error needs.
  *
  * The hit path reads no clock (a `Date.now()` costs as much as a whole hit on some hosts): one
- * unref'd timer per entry, armed by {@link CacheEntry.arm}, flips {@link CacheEntry.refreshDue} at
- * `refreshAt` and {@link CacheEntry.expired} at `expiresAt`. A timer that fires late (event-loop
- * lag) lets the entry be served up to that lag past its expiry.
+ * unref'd timer per entry, armed by {@link CacheEntry.arm} through the client's (injectable)
+ * `timers`, flips {@link CacheEntry.refreshDue} at `refreshAt` and {@link CacheEntry.expired} at
+ * `expiresAt`, both on the client's `now` clock. A timer that fires late (event-loop lag) lets the
+ * entry be served up to that lag past its expiry.
  */
 export class CacheEntry {
   /** Epoch ms after which reads refresh synchronously. */
@@ -41,11 +49,13 @@ export class CacheEntry {
   staleRetryAt = 0
   #credentials: DatabaseCredentials | undefined
   #bytes: Uint8Array | undefined
-  #timers: Timers | undefined
+  /** Set while the entry is armed (in the cache). */
+  #clock: EntryClock | undefined
   #timer: unknown
   readonly #onTimer = (): void => {
     this.#timer = undefined
-    this.#schedule(Date.now())
+    const clock = this.#clock
+    if (clock !== undefined) this.#schedule(clock, clock.now())
   }
 
   constructor(
@@ -66,16 +76,16 @@ export class CacheEntry {
    * `refreshAt` / `expiresAt`. Call once the entry is in the cache; {@link CacheEntry.disarm} when
    * it leaves.
    */
-  arm(timers: Timers, now: number): void {
-    this.#timers = timers
-    this.#schedule(now)
+  arm(clock: EntryClock, now: number): void {
+    this.#clock = clock
+    this.#schedule(clock, now)
   }
 
   /** Clears the pending timer; the flags stay as they are. Idempotent. */
   disarm(): void {
-    if (this.#timer !== undefined) this.#timers?.clearTimeout(this.#timer)
+    if (this.#timer !== undefined) this.#clock?.timers.clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#timers = undefined
+    this.#clock = undefined
   }
 
   /**
@@ -86,24 +96,23 @@ export class CacheEntry {
     if (until <= this.refreshAt) return
     this.refreshAt = until
     this.refreshDue = false
-    if (this.#timers === undefined) {
+    const clock = this.#clock
+    if (clock === undefined) {
       // Not (or no longer) armed: only the flag matters, and no timer may be left behind.
       this.refreshDue = now >= until
       return
     }
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer)
+    if (this.#timer !== undefined) clock.timers.clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#schedule(now)
+    this.#schedule(clock, now)
   }
 
   /**
    * Flips the flags due at `now` and arms the timer for the next deadline. The timer's time is
-   * re-checked against `Date.now()` when it fires, so a clamped delay (beyond Node's 2^31−1 ms
+   * re-checked against `clock.now()` when it fires, so a clamped delay (beyond Node's 2^31−1 ms
    * limit) or a timer running a millisecond early just re-arms instead of flipping a flag early.
    */
-  #schedule(now: number): void {
-    const timers = this.#timers
-    if (timers === undefined) return
+  #schedule(clock: EntryClock, now: number): void {
     if (now >= this.refreshAt) this.refreshDue = true
     if (now >= this.expiresAt) this.expired = true
     let next: number
@@ -113,7 +122,7 @@ export class CacheEntry {
     // An infinite TTL (or refresh-ahead disabled with it) never fires: hold no timer at all.
     if (!Number.isFinite(next)) return
     const delay = Math.min(Math.max(Math.ceil(next - now), 1), MAX_TIMER_DELAY_MS)
-    const timer = timers.setTimeout(this.#onTimer, delay)
+    const timer = clock.timers.setTimeout(this.#onTimer, delay)
     ;(timer as { unref?: () => void } | undefined)?.unref?.()
     this.#timer = timer
   }

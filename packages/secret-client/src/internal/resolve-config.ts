@@ -2,6 +2,7 @@ import { SecretClientError } from '../errors.js'
 import type { SecretCacheClientOptions } from '../options.js'
 import type { Logger } from '../types.js'
 import type { RetryPolicy } from './backoff.js'
+import { globalNow, globalRandom, globalTimers, type Timers } from './timers.js'
 
 /** Largest delay `setTimeout` honours; longer ones fire at once, so we refuse them. */
 const MAX_TIMER_MS = 2_147_483_647
@@ -19,6 +20,10 @@ export interface ResolvedConfig {
   readonly minRefreshIntervalMs: number
   readonly refreshAheadRatio: number
   readonly logger: Logger | undefined
+  /** Epoch-ms clock; read off the hit path only. */
+  readonly now: () => number
+  readonly timers: Timers
+  readonly random: () => number
 }
 
 function invalid(option: string, expected: string): SecretClientError {
@@ -71,6 +76,18 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
   if (retry !== undefined && (retry === null || typeof retry !== 'object')) {
     throw invalid('retry', 'an object')
   }
+  const { now, timers, random } = options
+  if (now !== undefined && typeof now !== 'function') throw invalid('now', 'a function')
+  if (random !== undefined && typeof random !== 'function') throw invalid('random', 'a function')
+  if (
+    timers !== undefined &&
+    (timers === null ||
+      typeof timers !== 'object' ||
+      typeof (timers as { setTimeout?: unknown }).setTimeout !== 'function' ||
+      typeof (timers as { clearTimeout?: unknown }).clearTimeout !== 'function')
+  ) {
+    throw invalid('timers', 'an object with setTimeout() and clearTimeout() methods')
+  }
   const ttls = new Map<string, number>()
   if (secretTtlMs !== undefined) {
     if (secretTtlMs === null || typeof secretTtlMs !== 'object' || Array.isArray(secretTtlMs)) {
@@ -99,5 +116,8 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
       max: 1,
     }),
     logger,
+    now: now ?? globalNow,
+    timers: timers ?? globalTimers,
+    random: random ?? globalRandom,
   })
 }

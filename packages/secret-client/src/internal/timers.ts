@@ -1,22 +1,23 @@
-/**
- * The two timer functions the client uses, injectable so tests can drive time. The default looks
- * the globals up at call time (not at import time), so `vi.useFakeTimers()` installed after import
- * still applies.
- */
-export interface Timers {
-  /** Schedules `callback` after `ms` milliseconds and returns a handle for {@link Timers.clearTimeout}. */
-  setTimeout(callback: () => void, ms: number): unknown
-  /** Cancels a timer returned by {@link Timers.setTimeout}. */
-  clearTimeout(handle: unknown): void
-}
+import type { Timers } from '../timers.js'
 
-/** {@link Timers} backed by the global `setTimeout` / `clearTimeout`. */
+export type { Timers } from '../timers.js'
+
+/**
+ * {@link Timers} backed by the global `setTimeout` / `clearTimeout`. The globals are looked up at
+ * call time (not at import time), so `vi.useFakeTimers()` installed after import still applies.
+ */
 export const globalTimers: Timers = Object.freeze({
   setTimeout: (callback: () => void, ms: number): unknown => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle: unknown): void => {
     globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>)
   },
 })
+
+/** `Date.now()`, looked up at call time for the same reason as {@link globalTimers}. */
+export const globalNow = (): number => Date.now()
+
+/** `Math.random()`, looked up at call time so a spy installed after construction applies. */
+export const globalRandom = (): number => Math.random()
 
 /**
  * Longest delay `setTimeout` honours (2^31−1 ms, about 24.8 days); Node fires a longer one after

@@ -1,12 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CacheEntry } from '../../src/internal/cache-entry.js'
+import { CacheEntry, type EntryClock } from '../../src/internal/cache-entry.js'
 import type { EntryLifetime } from '../../src/internal/entry-lifetime.js'
 import { parseSecretJson } from '../../src/internal/parse-secret-json.js'
-import { globalTimers, MAX_TIMER_DELAY_MS, type Timers } from '../../src/internal/timers.js'
+import {
+  globalNow,
+  globalTimers,
+  MAX_TIMER_DELAY_MS,
+  type Timers,
+} from '../../src/internal/timers.js'
 import { SecretInfo } from '../../src/secret-info.js'
 import { record } from '../_helpers.js'
 
 const DAY = 86_400_000
+
+/** The faked global clock with `timers`, as the client hands it to its entries. */
+function clockOf(timers: Timers): EntryClock {
+  return { now: globalNow, timers }
+}
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -48,7 +58,7 @@ describe('CacheEntry expiry timer', () => {
   it('flips refreshDue at refreshAt, then expired at expiresAt, with one timer at a time', () => {
     const now = Date.now()
     const e = entry({ refreshAt: now + 8000, expiresAt: now + 10_000 })
-    e.arm(globalTimers, now)
+    e.arm(clockOf(globalTimers), now)
     expect([e.refreshDue, e.expired]).toEqual([false, false])
     expect(vi.getTimerCount()).toBe(1)
     vi.advanceTimersByTime(7999)
@@ -66,13 +76,13 @@ describe('CacheEntry expiry timer', () => {
   it('sets flags already due when armed, and holds no timer for an infinite lifetime', () => {
     const now = Date.now()
     const zero = entry({ refreshAt: now, expiresAt: now })
-    zero.arm(globalTimers, now)
+    zero.arm(clockOf(globalTimers), now)
     expect([zero.refreshDue, zero.expired]).toEqual([true, true])
     const forever = entry({
       refreshAt: Number.POSITIVE_INFINITY,
       expiresAt: Number.POSITIVE_INFINITY,
     })
-    forever.arm(globalTimers, now)
+    forever.arm(clockOf(globalTimers), now)
     expect([forever.refreshDue, forever.expired]).toEqual([false, false])
     expect(vi.getTimerCount()).toBe(0)
   })
@@ -80,7 +90,7 @@ describe('CacheEntry expiry timer', () => {
   it('unrefs its timer so an idle process can exit', () => {
     const timers = new ManualTimers()
     const now = Date.now()
-    entry({ refreshAt: now + 8000, expiresAt: now + 10_000 }).arm(timers, now)
+    entry({ refreshAt: now + 8000, expiresAt: now + 10_000 }).arm(clockOf(timers), now)
     expect(timers.armed).toHaveLength(1)
     expect(timers.armed[0]?.unref).toHaveBeenCalledOnce()
   })
@@ -90,7 +100,7 @@ describe('CacheEntry expiry timer', () => {
     const now = Date.now()
     const expiresAt = now + 60 * DAY // e.g. a NextRotationDate two months ahead
     const e = entry({ refreshAt: Number.POSITIVE_INFINITY, expiresAt })
-    e.arm(timers, now)
+    e.arm(clockOf(timers), now)
     expect(timers.armed.map((t) => t.ms)).toEqual([MAX_TIMER_DELAY_MS])
     vi.setSystemTime(now + MAX_TIMER_DELAY_MS)
     timers.fireLast()
@@ -112,7 +122,7 @@ describe('CacheEntry expiry timer', () => {
   it('a long TTL under real scheduling (fake timers) expires exactly at expiresAt', () => {
     const now = Date.now()
     const e = entry({ refreshAt: Number.POSITIVE_INFINITY, expiresAt: now + 40 * DAY })
-    e.arm(globalTimers, now)
+    e.arm(clockOf(globalTimers), now)
     vi.advanceTimersByTime(MAX_TIMER_DELAY_MS)
     expect(e.expired).toBe(false)
     expect(vi.getTimerCount()).toBe(1)
@@ -126,7 +136,7 @@ describe('CacheEntry expiry timer', () => {
     const timers = new ManualTimers()
     const now = Date.now()
     const e = entry({ refreshAt: now + 8000, expiresAt: now + 10_000 })
-    e.arm(timers, now)
+    e.arm(clockOf(timers), now)
     vi.setSystemTime(now + 7999) // Node timers may run a millisecond before Date.now() agrees
     timers.fireLast()
     expect(e.refreshDue).toBe(false)
@@ -136,7 +146,7 @@ describe('CacheEntry expiry timer', () => {
   it('disarm() clears the pending timer and is idempotent', () => {
     const now = Date.now()
     const e = entry({ refreshAt: now + 8000, expiresAt: now + 10_000 })
-    e.arm(globalTimers, now)
+    e.arm(clockOf(globalTimers), now)
     e.disarm()
     e.disarm()
     expect(vi.getTimerCount()).toBe(0)
@@ -147,7 +157,7 @@ describe('CacheEntry expiry timer', () => {
   it('deferRefresh() clears refreshDue and flips it again at the new point', () => {
     const now = Date.now()
     const e = entry({ refreshAt: now + 8000, expiresAt: now + 20_000 })
-    e.arm(globalTimers, now)
+    e.arm(clockOf(globalTimers), now)
     vi.advanceTimersByTime(8000)
     expect(e.refreshDue).toBe(true)
     e.deferRefresh(Date.now() + 5000, Date.now())
@@ -166,7 +176,7 @@ describe('CacheEntry expiry timer', () => {
   it('deferRefresh() on a disarmed entry arms nothing', () => {
     const now = Date.now()
     const e = entry({ refreshAt: now + 8000, expiresAt: now + 20_000 })
-    e.arm(globalTimers, now)
+    e.arm(clockOf(globalTimers), now)
     e.disarm()
     e.deferRefresh(now + 9000, now)
     expect(e.refreshAt).toBe(now + 9000)
