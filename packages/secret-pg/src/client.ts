@@ -82,8 +82,13 @@ export class Client extends pg.Client {
   #attempt: RotationAttempt | undefined
   /** Aborts the rotation of the connect in progress. */
   #connectAbort: AbortController | undefined
-  /** When `connect()` started: `connectionTimeoutMillis` bounds it, retries included. */
-  #connectStarted = 0
+  /**
+   * `connectionTimeoutMillis` for the connect in progress once a retry replaced the connection
+   * pg's own timer ends (see {@link Client._connect}).
+   */
+  #connectTimer: ReturnType<typeof setTimeout> | undefined
+  /** The connection pg's own `connectionTimeoutMillis` timer ends. */
+  #timedConnection: unknown
   #version: string | undefined
 
   static {
@@ -131,13 +136,28 @@ export class Client extends pg.Client {
     return undefined
   }
 
-  /** pg's `_connect`, observed: its outcome ends the rotation of this connect. */
+  /**
+   * pg's `_connect`, observed: its outcome ends the rotation of this connect. When pg starts its
+   * `connectionTimeoutMillis` timer, a second one starts in the same tick with the same delay, so
+   * it fires right after pg's (and after a pool's, started just before): it bounds the whole
+   * `connect()` on whatever connection a retry put in place, and the first timer to end a
+   * connect is the one it is in pg (pg-pool's `'Connection terminated due to connection
+   * timeout'` for a pooled client).
+   */
   _connect(callback: ConnectCallback): void {
-    this.#connectStarted = Date.now()
+    const self = this as unknown as PgClientInternals
+    const pgTimer = self.connectionTimeoutHandle
     pgClient._connect.call(this, (error: Error | null, client?: unknown) => {
       this.#settled(error)
       callback(error, client)
     })
+    if (self.connectionTimeoutHandle !== pgTimer && self.connectionTimeoutHandle !== undefined) {
+      this.#timedConnection = self.connection
+      clearTimeout(this.#connectTimer)
+      const timer = setTimeout(() => this.#connectTimedOut(), self._connectionTimeoutMillis)
+      timer.unref?.()
+      this.#connectTimer = timer
+    }
   }
 
   /** pg's handler of an `ErrorResponse`: a rejected login is retried here, within the budget. */
@@ -153,6 +173,16 @@ export class Client extends pg.Client {
       return
     }
     pgClient._handleErrorMessage.call(this, message)
+  }
+
+  /** What pg's timer does, to the connection a retry put in place (pg's own timer ended the first). */
+  #connectTimedOut(): void {
+    this.#connectTimer = undefined
+    const self = this as unknown as PgClientInternals
+    const con = self.connection
+    if (con === this.#timedConnection) return
+    con._ending = true
+    con.stream.destroy(new Error('timeout expired'))
   }
 
   /** The first login's target: the secret's credentials, from the cache. */
@@ -228,17 +258,16 @@ export class Client extends pg.Client {
     old.removeAllListeners()
     old.on('error', ignore)
     old.stream.destroy()
+    // pg's timer ends the connection it was started for; #connectTimer bounds the rest.
     clearTimeout(self.connectionTimeoutHandle)
     const socket = new DeferredSocket((signal) => this.#nextTarget(attempt, rejected, signal))
     const fresh = new pg.Client({ ...this.#config, stream: socket } as unknown as pg.ClientConfig)
     self.connection = (fresh as unknown as PgClientInternals).connection
     this.#socket = socket
     self._connecting = false
-    // connectionTimeoutMillis bounds the whole connect(): the restarted timer gets what is left.
+    // No second pg timer: #connectTimer, started with pg's first one, bounds the whole connect().
     const timeoutMs = self._connectionTimeoutMillis
-    if (timeoutMs > 0) {
-      self._connectionTimeoutMillis = Math.max(1, this.#connectStarted + timeoutMs - Date.now())
-    }
+    self._connectionTimeoutMillis = 0
     try {
       pgClient._connect.call(this, callback)
     } finally {
@@ -251,6 +280,8 @@ export class Client extends pg.Client {
     const attempt = this.#attempt
     this.#attempt = undefined
     this.#connectAbort = undefined
+    clearTimeout(this.#connectTimer)
+    this.#connectTimer = undefined
     if (attempt === undefined) return
     attempt.close()
     if (error !== null) return

@@ -17,6 +17,8 @@ import pg from 'pg'
 /** A pg `Connection`: an EventEmitter around one socket. */
 export interface PgConnection {
   stream: { destroy(error?: Error): void }
+  /** Set by pg's `connectionTimeoutMillis` timer before it destroys the stream. */
+  _ending: boolean
   removeAllListeners(): unknown
   on(event: 'error', listener: (error: unknown) => void): unknown
 }
@@ -55,6 +57,8 @@ export interface PgClientInternals {
 
 /** The pg-pool members used to retire clients of an older credential generation. */
 export interface PgPoolInternals {
+  /** The class of the pool's clients (`new this.Client(this.options)`); ours is set here. */
+  Client: unknown
   _clients: object[]
   _idle: Array<{ client: object }>
   /** Clients pg-pool closes when released (its own `maxLifetimeSeconds` uses it, since 3.5). */
@@ -112,6 +116,7 @@ export function clientInternals(client: object): PgClientInternals {
  */
 export function poolInternals(pool: object): PgPoolInternals {
   const p = pool as Partial<PgPoolInternals>
+  if (typeof p.Client !== 'function') throw unsupported('Pool#Client (pg-pool)')
   if (!Array.isArray(p._clients)) throw unsupported('Pool#_clients (pg-pool)')
   if (!Array.isArray(p._idle)) throw unsupported('Pool#_idle (pg-pool)')
   if (!(p._expired instanceof WeakSet)) throw unsupported('Pool#_expired (pg-pool >= 3.5)')

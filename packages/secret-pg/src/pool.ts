@@ -63,9 +63,13 @@ export class Pool extends pg.Pool {
         }
       },
     }
-    super({ ...(config as object), Client, [POOL_BINDING]: binding } as unknown as pg.PoolConfig)
+    // The binding rides in the options pg-pool hands every `new this.Client(options)`; the class
+    // is set on the pool, not in its options: `pool.options` stays pg's (no `Client` key), so
+    // `new Pool(pool.options)` works as with pg.
+    super({ ...(config as object), [POOL_BINDING]: binding } as unknown as pg.PoolConfig)
     self.pool = this
     this.#internals = poolInternals(this)
+    this.#internals.Client = Client
     this.#generations = generations
     this.#secretName = secret.secretName
   }
