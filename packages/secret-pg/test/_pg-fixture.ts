@@ -1,7 +1,13 @@
 import { type KmsEmulator, startKmsEmulator } from '@org/kms-emulator'
 import { SecretCacheClient, type SecretCacheClientOptions } from '@org/secret-client'
-import { type PgServer, randomName, randomPassword, startPostgres } from '@org/test-support'
-import pg from 'pg'
+import {
+  type PgServer,
+  pgIdentifier,
+  pgLiteral,
+  randomName,
+  randomPassword,
+  startPostgres,
+} from '@org/test-support'
 
 /** A private PostgreSQL, a KMS emulator managing its roles, and a secret client reading it. */
 export interface PgFixture {
@@ -27,7 +33,7 @@ export interface PgFixture {
   close(): Promise<void>
 }
 
-const id = (name: string) => pg.escapeIdentifier(name)
+const id = (name: string) => pgIdentifier(name)
 
 /** Starts the fixture; call `close()` in `afterAll`. */
 export async function startPgFixture(): Promise<PgFixture> {
@@ -74,7 +80,7 @@ export async function startPgFixture(): Promise<PgFixture> {
       const role = randomName('r')
       const database = randomName('db')
       const password = randomPassword()
-      await server.query(`CREATE ROLE ${id(role)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`)
+      await server.query(`CREATE ROLE ${id(role)} LOGIN PASSWORD ${pgLiteral(password)}`)
       await server.query(`CREATE DATABASE ${id(database)} OWNER ${id(role)}`)
       const secretName = `db/${role}`
       await emulator.call('CreateSecret', {

@@ -1,4 +1,5 @@
 import { AuthRetryExhaustedError } from '@org/secret-client'
+import { markAuthRetryExhausted } from '@org/secret-client/driver'
 import {
   type PgServer,
   probeEmbeddedPostgres,
@@ -22,7 +23,8 @@ describe('isAuthFailure', () => {
     expect(isAuthFailure(wrapped)).toBe(true)
     expect(
       isAuthFailure(
-        new AuthRetryExhaustedError('s', {
+        new AuthRetryExhaustedError({
+          secretName: 's',
           attempts: 1,
           elapsedMs: 0,
           versionId: 'v',
@@ -30,6 +32,40 @@ describe('isAuthFailure', () => {
         }),
       ),
     ).toBe(true)
+  })
+
+  it('walks originalError (node-mssql, knex wrappers)', () => {
+    const inner = Object.assign(new Error('denied'), { code: '28000' })
+    expect(isAuthFailure(Object.assign(new Error('orm'), { originalError: inner }))).toBe(true)
+    expect(
+      isAuthFailure({ originalError: { cause: { code: '28P01' } } }),
+      'originalError then cause',
+    ).toBe(true)
+    expect(isAuthFailure({ originalError: { code: '57P01' } })).toBe(false)
+  })
+
+  it("walks an AggregateError's errors", () => {
+    const denied = Object.assign(new Error('denied'), { code: '28P01' })
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    expect(isAuthFailure(new AggregateError([refused, denied], 'all failed'))).toBe(true)
+    expect(
+      isAuthFailure(new Error('pool', { cause: new AggregateError([refused, denied]) })),
+      'nested in a cause',
+    ).toBe(true)
+    expect(isAuthFailure(new AggregateError([refused], 'all failed'))).toBe(false)
+    expect(isAuthFailure(new AggregateError([], 'none'))).toBe(false)
+  })
+
+  it("matches pg's own error marked as the end of a rotation budget", () => {
+    const denied = Object.assign(new Error('password authentication failed'), { code: '28P01' })
+    const marked = markAuthRetryExhausted(denied, {
+      secretName: 's',
+      attempts: 3,
+      elapsedMs: 10,
+      versionId: 'v',
+    })
+    expect(marked).toBe(denied)
+    expect(isAuthFailure(marked)).toBe(true)
   })
 
   it('does not match other codes, messages, or non-errors', () => {
