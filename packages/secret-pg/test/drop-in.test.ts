@@ -554,13 +554,11 @@ describe.skipIf(!available)('drop-in: @org/secret-pg behaves as pg', () => {
     expect(fx.getSecretValueCalls() - before).toBe(1)
   })
 
-  // KNOWN KIT BUG (secret-client/src/driver/deferred-socket.ts), pinned here: destroyed while it
-  // still waits for its target, a DeferredSocket has no handle, so Node emits its 'close' in the
-  // same tick as its 'error' — a connecting net.Socket's 'close' comes a loop turn later, once its
-  // handle closed. pg's connection 'end' (and the client's 'end' event) then precede the
-  // rejection of connect(), and pg 8.7.3's end() after it never resolves (it waits for an 'end'
-  // already emitted). Turn `it.fails` into `it` once the kit defers that 'close'.
-  it.fails('o. connectionTimeoutMillis while the secret is still being read: the same trace', async () => {
+  // Destroyed while it still waits for its target, a DeferredSocket has no handle; it emits its
+  // 'close' a loop turn after its 'error', as a connecting net.Socket does once its handle closed
+  // (emitted in the same tick, pg's 'end' would precede the rejection of connect(), and pg
+  // 8.7.3's end() after it would never resolve).
+  it('o. connectionTimeoutMillis while the secret is still being read: the same trace', async () => {
     const sockets = new Set<Socket>()
     const server: Server = createServer((socket) => {
       sockets.add(socket)

@@ -102,8 +102,19 @@ export class DeferredSocket extends Socket {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#waiting?.abort()
+    const waiting = this.#waiting
+    if (waiting === undefined) {
+      super._destroy(error, callback)
+      return
+    }
+    waiting.abort()
     this.#waiting = undefined
-    super._destroy(error, callback)
+    // No handle yet: net.Socket would emit 'close' in the same tick as 'error'. A socket whose
+    // connect is in progress emits it when its handle has closed, a turn of the event loop later,
+    // and drivers rely on that order (pg settles a failed connect before it reports 'end').
+    ;(this as { connecting: boolean }).connecting = false
+    this.setTimeout(0)
+    callback(error)
+    setImmediate(() => this.emit('close', error !== null && error !== undefined))
   }
 }

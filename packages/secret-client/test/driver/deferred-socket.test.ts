@@ -250,6 +250,27 @@ describe('DeferredSocket', () => {
     expect(called).toBe(1)
   })
 
+  it("destroyed while waiting, it emits 'close' a loop turn after 'error', as a connecting socket does", async () => {
+    const manual = manualResolver()
+    const socket = track(new DeferredSocket(manual.resolver))
+    const events: string[] = []
+    socket.on('error', () => {
+      events.push('error')
+      process.nextTick(() => events.push('nextTick after error'))
+      queueMicrotask(() => events.push('microtask after error'))
+    })
+    const closed = new Promise<void>((resolve) =>
+      socket.on('close', (hadError) => {
+        events.push(`close ${hadError}`)
+        resolve()
+      }),
+    )
+    socket.connect(1, '127.0.0.1')
+    socket.destroy(new Error('timeout expired'))
+    await closed
+    expect(events).toEqual(['error', 'nextTick after error', 'microtask after error', 'close true'])
+  })
+
   it('destroy() while waiting aborts the signal, emits close and never connects', async () => {
     const manual = manualResolver()
     const socket = track(new DeferredSocket(manual.resolver))
