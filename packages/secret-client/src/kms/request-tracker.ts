@@ -10,6 +10,31 @@ import type { Socket } from 'node:net'
  */
 const REQUEST_START = 'http.client.request.start'
 
+/**
+ * The trackers that remember each socket. Keep-alive sockets are shared by every client of the
+ * process (the SDK's agent is process-wide), so one `'close'` listener per socket tells them all:
+ * one per tracker would pile up past Node's listener warning with a dozen clients.
+ */
+const socketWatchers = new WeakMap<Socket, Set<(socket: Socket) => void>>()
+
+function watchSocket(socket: Socket, onClose: (socket: Socket) => void): void {
+  let watchers = socketWatchers.get(socket)
+  if (watchers === undefined) {
+    const set = new Set<(socket: Socket) => void>()
+    watchers = set
+    socketWatchers.set(socket, set)
+    socket.once('close', () => {
+      socketWatchers.delete(socket)
+      for (const watcher of set) watcher(socket)
+    })
+  }
+  watchers.add(onClose)
+}
+
+function unwatchSocket(socket: Socket, onClose: (socket: Socket) => void): void {
+  socketWatchers.get(socket)?.delete(onClose)
+}
+
 /** The {@link RequestScope} of the code running now, if it runs inside {@link RequestTracker.run}. */
 const currentScope = new AsyncLocalStorage<RequestScope>()
 let subscribers = 0
@@ -61,6 +86,9 @@ export class RequestTracker {
   readonly #scopes = new Set<RequestScope>()
   /** Sockets our requests used, with the agent that pools them. */
   readonly #sockets = new Map<Socket, Agent | undefined>()
+  readonly #forget = (socket: Socket): void => {
+    this.#sockets.delete(socket)
+  }
   #closed = false
 
   constructor() {
@@ -88,7 +116,7 @@ export class RequestTracker {
       if (this.#sockets.has(socket)) return
       const agent = (request as ClientRequest & { agent?: Agent }).agent
       this.#sockets.set(socket, agent)
-      socket.once('close', () => this.#sockets.delete(socket))
+      watchSocket(socket, this.#forget)
     }
     // The channel may publish after the socket was assigned.
     if (request.socket) remember(request.socket)
@@ -101,6 +129,7 @@ export class RequestTracker {
     this.#closed = true
     for (const scope of this.#scopes) scope.destroy()
     for (const [socket, agent] of this.#sockets) {
+      unwatchSocket(socket, this.#forget)
       if (agent === undefined || isIdleIn(agent, socket)) socket.destroy()
     }
     this.#sockets.clear()

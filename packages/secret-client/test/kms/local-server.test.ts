@@ -90,4 +90,26 @@ describe('KMS fetcher against real local servers', () => {
     await client.close()
     await healthy.allClosed()
   })
+
+  it('a dozen clients sharing the keep-alive socket do not pile listeners on it (no MaxListenersExceededWarning)', async () => {
+    const healthy = await server('answer', 'v1')
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    const clients = Array.from(
+      { length: 12 },
+      () => new SecretCacheClient({ endpoint: healthy.url, regionId: 'cn-a', credential }),
+    )
+    try {
+      // One after another, so the SDK's agent reuses one idle socket for every client.
+      for (const client of clients) await client.getSecretInfo('db/orders')
+      expect(healthy.openSockets()).toBe(1)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+      await Promise.all(clients.map((client) => client.close()))
+    }
+    await healthy.allClosed()
+  })
 })
