@@ -1,13 +1,12 @@
-import type { DatabaseCredentials } from '@org/secret-client'
+import { type DatabaseCredentials, SecretClientError } from '@org/secret-client'
 import {
-  credentialFields,
-  DeferredSocket,
+  type DeferredSocket,
   type DriverSecret,
   RotationAttempt,
   type SocketTarget,
-  type SocketTargetResolver,
 } from '@org/secret-client/driver'
 import mysql from 'mysql2'
+import { applyCredentials, deferredSocket, type LoginConfig } from './internal/deferred-login.js'
 import { isAuthFailure } from './is-auth-failure.js'
 import {
   type ConnectionInternals,
@@ -27,25 +26,7 @@ const mysql2Connection = mysql.Connection.prototype as unknown as {
   destroy(this: unknown): void
 }
 
-/** The fields of mysql2's `ConnectionConfig` this class reads and writes. */
-type Config = Record<string, unknown> & {
-  connectTimeout?: number
-  enableKeepAlive?: boolean
-  keepAliveInitialDelay?: number
-  socketPath?: string
-  host?: string
-  port?: number
-}
-
-/** A socket as mysql2 opens one itself (`Net.connect` with no-delay and keep-alive), deferred. */
-function deferredSocket(config: Config, resolver: SocketTargetResolver): DeferredSocket {
-  const socket = new DeferredSocket(resolver)
-  socket.setNoDelay(true)
-  if (config.enableKeepAlive && config.socketPath === undefined) {
-    socket.once('connect', () => socket.setKeepAlive(true, config.keepAliveInitialDelay))
-  }
-  return socket
-}
+type Config = LoginConfig
 
 /**
  * mysql2's `Connection`, logging in with a secret's credentials. It is mysql2's own class (a
@@ -112,11 +93,22 @@ export class SecretConnection extends mysql.Connection {
 
   /**
    * Closes the connection as mysql2 does. A login still waiting for the secret (a cold read, a
-   * retry's refresh or backoff) is given up at once, as if the socket had never reached the server.
+   * retry's refresh or backoff) is given up at once and its socket never connects; it fails as
+   * mysql2's own socket does when destroyed before the login (that one still reaches the server and
+   * cannot write the login): through mysql2's network-error path, so queued commands get the error
+   * (`ABORTED` here), and `'error'` is emitted when none waits.
    */
   override destroy(): void {
     this.#connectAbort?.abort()
-    this.#socket.abandon()
+    const socket = this.#socket
+    if (socket.waiting) {
+      const { secretName } = this.#secret
+      socket.destroy(
+        new SecretClientError('ABORTED', `secret "${secretName}": login aborted by destroy()`, {
+          secretName,
+        }),
+      )
+    }
     mysql2Connection.destroy.call(this)
   }
 
@@ -185,16 +177,7 @@ export class SecretConnection extends mysql.Connection {
 
   /** Writes the credentials where mysql2 reads them at the greeting; returns where to connect. */
   #apply(credentials: DatabaseCredentials): SocketTarget {
-    const config = this.config as unknown as Config
-    const fields = credentialFields(credentials, this.#secret.given)
-    config.user = fields.user
-    config.password = fields.password
-    if (fields.host !== undefined) config.host = fields.host
-    if (fields.port !== undefined) config.port = fields.port
-    if (fields.database !== undefined) config.database = fields.database
-    return config.socketPath !== undefined
-      ? { path: config.socketPath }
-      : { port: config.port ?? 3306, host: config.host }
+    return applyCredentials(this.config as unknown as Config, credentials, this.#secret)
   }
 
   /**

@@ -2,11 +2,11 @@ import { setMaxListeners } from 'node:events'
 import type { DatabaseCredentials } from '@org/secret-client'
 import {
   CredentialGenerations,
-  connectWithSecret,
-  credentialFields,
   type DriverSecret,
+  RotationAttempt,
 } from '@org/secret-client/driver'
 import mysql, { type Pool, type PoolConnection } from 'mysql2'
+import { applyCredentials, deferredSocket, type LoginConfig } from './internal/deferred-login.js'
 import { isAuthFailure } from './is-auth-failure.js'
 import { type PoolInternals, poolInternals } from './mysql2-internals.js'
 
@@ -40,11 +40,13 @@ const coreOf = (connection: object): object =>
  * mysql2's `Pool`, whose new connections log in with a secret's credentials. It is mysql2's own
  * class (a subclass of it; `getConnection`, `releaseConnection` and `end` are prototype methods,
  * as in mysql2, and it adds no listener of its own): idle connections are handed out by mysql2
- * unchanged. When mysql2 is about to open a connection, the credentials are read through the
- * driver kit's `connectWithSecret` (a rejected login — errno 1045 — refreshes the secret and
- * opens another connection within the budget), written into the pool's connection config for the
- * synchronous moment mysql2 copies it into the new connection's own config (mysql2 ≥ 3.23.3), and
- * taken out again, so the pool's config never holds a password.
+ * unchanged, and mysql2 decides synchronously, as always, whether to open, queue (`'enqueue'`) or
+ * refuse (`Queue limit reached.`). When it opens a connection, that connection's socket is a
+ * `DeferredSocket` (mysql2's `stream` option, set on the pool's connection config for the
+ * synchronous moment mysql2 copies it into the new connection's own config, mysql2 ≥ 3.23.3): it
+ * reads the secret, writes the credentials into that connection's config (never the pool's) and
+ * connects. A rejected login (errno 1045) refreshes the secret through the kit's
+ * `RotationAttempt` and opens another connection within the budget.
  *
  * Generations (`recycleIdleOnRotation`, default `true`): each connection remembers the secret
  * version it logged in with; when a new current version is seen (by a login of this pool, or the
@@ -132,6 +134,13 @@ export class SecretPool extends CorePool {
     )
   }
 
+  /**
+   * Opens a connection for `callback` (mysql2 would open one now): mysql2's own `getConnection`,
+   * whose new connection reads the secret before it connects; a rejected login is retried with the
+   * next credentials of the rotation, and the budget's end is mysql2's 1045 error marked
+   * `AUTH_RETRY_EXHAUSTED`. `end()` aborts only a wait between retries; a first login in flight
+   * meets the pool's end as in mysql2 (`Pool is closed.`).
+   */
   #open(callback: ConnectionCallback): void {
     let source: ReturnType<CredentialGenerations['source']>
     try {
@@ -142,54 +151,83 @@ export class SecretPool extends CorePool {
       return
     }
     const secret = this.#secret
-    connectWithSecret<PoolConnection>({
+    // Linked to the pool's end only while waiting between retries (see retry below).
+    const abort = new AbortController()
+    const attempt = new RotationAttempt({
       source,
       secretName: secret.secretName,
       versionStage: secret.versionStage,
       retry: secret.rotationRetry,
-      signal: this.#closing.signal,
-      isAuthFailure,
-      connect: (credentials) =>
-        new Promise<PoolConnection>((resolve, reject) => {
-          this.#withCredentials(credentials, () =>
-            super.getConnection(
-              (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => {
-                if (error || connection === undefined) {
-                  reject(error ?? new Error('mysql2 returned no connection'))
-                  return
-                }
-                // A connection mysql2 handed out instead of opening one keeps its own version.
-                if (!this.#versions.has(connection)) {
-                  this.#versions.set(connection, credentials.versionId)
-                }
-                resolve(connection)
-              },
-            ),
-          )
-        }),
-    }).then(
-      // Handed out even when not of the current version (an ACSPrevious login, or a rotation
-      // during the login): it was opened for this caller, and is retired on release.
-      ({ connection }) => callback(null, connection),
-      (error: unknown) => (callback as (error: unknown) => void)(error),
-    )
+      signal: abort.signal,
+    })
+    const closing = this.#closing.signal
+    const onClosing = () => abort.abort(closing.reason)
+    const settle = () => {
+      closing.removeEventListener('abort', onClosing)
+      attempt.close()
+    }
+    const fail = (error: unknown) => {
+      settle()
+      ;(callback as (error: unknown) => void)(error)
+    }
+    const opened = (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => {
+      if (error || connection === undefined) {
+        const failure = error ?? new Error('mysql2 returned no connection')
+        if (!isAuthFailure(failure)) fail(failure)
+        else if (!attempt.canRetry() || this.#internals._closed) fail(attempt.finish(failure))
+        else retry(failure)
+        return
+      }
+      settle()
+      // A connection mysql2 handed out instead of opening one (a retry that found an idle one or
+      // waited in the queue) keeps its own version. Handed out even when not of the current
+      // version (an ACSPrevious login, a rotation during the login): it was opened for this
+      // caller, and is retired on release.
+      const versionId = attempt.credentials?.versionId
+      if (!this.#versions.has(connection) && versionId !== undefined) {
+        this.#versions.set(connection, versionId)
+      }
+      callback(null, connection)
+    }
+    const retry = (rejected: unknown) => {
+      if (closing.aborted) onClosing()
+      else closing.addEventListener('abort', onClosing, { once: true })
+      attempt
+        .next(rejected)
+        .then(
+          (credentials) => this.#getConnection(opened, () => Promise.resolve(credentials)),
+          fail,
+        )
+    }
+    this.#getConnection(opened, () => attempt.first())
   }
 
   /**
-   * Runs `open` with the credentials in the pool's connection config: mysql2 copies that config
-   * synchronously into each new connection (`_createConnectionConfig`), so concurrent logins with
-   * other credentials cannot mix. The location the secret gives stays; the credentials are taken
-   * out again.
+   * mysql2's own `getConnection`; a connection it opens meanwhile gets a socket that connects once
+   * `credentials` resolves, with those credentials in its own config.
    */
-  #withCredentials(credentials: DatabaseCredentials, open: () => void): void {
+  #getConnection(
+    callback: (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => void,
+    credentials: () => Promise<DatabaseCredentials>,
+  ): void {
     const config = this.#internals.config.connectionConfig
-    const fields = credentialFields(credentials, this.#secret.given)
-    Object.assign(config, fields)
+    const secret = this.#secret
+    // mysql2 copies the pool's connection config into the new connection's own, then calls
+    // `stream` with it (lib/base/connection.js): read once, so taken out of both at once.
+    config.stream = (options: { config: LoginConfig }) => {
+      const own = options.config
+      own.stream = undefined
+      const socket = deferredSocket(own, async () =>
+        applyCredentials(own, await credentials(), secret),
+      )
+      // mysql2 expects a given stream to be connecting already. Nothing is emitted before the
+      // secret is read, so its listeners, attached next, miss nothing.
+      return socket.connect()
+    }
     try {
-      open()
+      super.getConnection(callback as ConnectionCallback)
     } finally {
-      config.user = undefined
-      config.password = undefined
+      config.stream = undefined
     }
   }
 

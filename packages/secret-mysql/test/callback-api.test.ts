@@ -1,11 +1,14 @@
 import { SecretCacheClient } from '@org/secret-client'
-import { describeWithServer, probeMariaDb } from '@org/test-support'
+import { describeWithServer, probeMariaDb, randomPassword } from '@org/test-support'
+import mysql2 from 'mysql2'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import mysql, {
+  AuthRetryExhaustedError,
   type Connection,
   createConnection,
   createPool,
   createPoolCluster,
+  isSecretClientError,
   type QueryError,
   type RowDataPacket,
 } from '../src/index.js'
@@ -64,27 +67,86 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'callback AP
     await connection.end()
   })
 
-  it('a secret wrong for good fails queued commands and emits error when none wait', async () => {
+  it("a secret wrong for good: mysql2's own failed-login flow (queued, later, end(cb), 'error'), marked", async () => {
+    // Raw mysql2 with a wrong password is the reference.
+    const account = acct.maria.uniqueUser('cbraw')
+    await acct.maria.query("CREATE USER ?@'%' IDENTIFIED BY ?", [account, randomPassword()])
     await acct.maria.query("ALTER USER ?@'%' IDENTIFIED BY 'elsewhere'", [acct.account])
     const retry = { maxAttempts: 2, maxTimeMs: 1000, baseDelayMs: 1, maxDelayMs: 5 }
-    const connection = createConnection({ ...acct.options(), rotationRetry: retry })
-    const failure = await query(connection, 'SELECT 1').catch((err: QueryError) => err)
-    expect(failure).toMatchObject({ code: 'AUTH_RETRY_EXHAUSTED', name: 'AuthRetryExhaustedError' })
-    expect(String((failure as Error).message)).not.toContain(acct.password())
-    // Later commands get the same error.
-    await expect(query(connection, 'SELECT 1')).rejects.toMatchObject({
-      code: 'AUTH_RETRY_EXHAUSTED',
-    })
-    await end(connection) // nothing to close: resolves
+    const sides = {
+      mysql2: () =>
+        mysql2.createConnection({
+          host: acct.maria.host,
+          port: acct.maria.port,
+          user: account,
+          password: 'wrong',
+        }),
+      'secret-mysql': () => createConnection({ ...acct.options(), rotationRetry: retry }),
+    }
+    const describe = (err: unknown) => {
+      const { code, errno, sqlState } = err as QueryError
+      const message = String((err as Error).message)
+        .split(account)
+        .join('<user>')
+        .split(acct.account)
+        .join('<user>')
+      return `${(err as Error).constructor.name} ${code} ${errno} ${sqlState}: ${message}`
+    }
+    const traces: Record<string, string[]> = {}
+    const ourErrors: unknown[] = []
+    for (const [side, open] of Object.entries(sides)) {
+      const trace: string[] = []
+      const connection = open()
+      connection.on('end', () => trace.push("'end'"))
+      connection.on('error', (err) => trace.push(`'error' ${describe(err)}`))
+      await query(connection, 'SELECT 1').catch((err: unknown) => {
+        if (side === 'secret-mysql') ourErrors.push(err)
+        trace.push(`queued: ${describe(err)}`)
+      })
+      // mysql2 leaves the failed handshake in place: a later command and end() are queued behind
+      // it and never called back.
+      let later = 'not called back'
+      connection.query('SELECT 2', () => {
+        later = 'called back'
+      })
+      let ended = 'not called back'
+      connection.end(() => {
+        ended = 'called back'
+      })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      trace.push(`later command: ${later}`, `end(cb): ${ended}`)
+      connection.destroy()
 
-    const idle = createConnection({ ...acct.options(), rotationRetry: retry })
-    const emitted = await new Promise<unknown>((resolve) => idle.on('error', resolve))
-    expect(emitted).toMatchObject({ code: 'AUTH_RETRY_EXHAUSTED' })
+      // No command waiting: the error is emitted.
+      const idle = open()
+      const emitted = await new Promise<unknown>((resolve) => idle.once('error', resolve))
+      if (side === 'secret-mysql') ourErrors.push(emitted)
+      trace.push(`idle 'error': ${describe(emitted)}`)
+      traces[side] = trace
+    }
+    expect(traces['secret-mysql']).toEqual(traces.mysql2)
+    expect(traces.mysql2).toEqual(
+      expect.arrayContaining([
+        "queued: Error ER_ACCESS_DENIED_ERROR 1045 28000: Access denied for user '<user>'@'127.0.0.1' (using password: YES)",
+        'later command: not called back',
+        'end(cb): not called back',
+      ]),
+    )
+    // Ours are mysql2's 1045 errors, marked; never showing the password.
+    expect(ourErrors).toHaveLength(2)
+    for (const err of ourErrors) {
+      expect(isSecretClientError(err, 'AUTH_RETRY_EXHAUSTED')).toBe(true)
+      expect(err).toBeInstanceOf(AuthRetryExhaustedError)
+      expect(err).toMatchObject({ errno: 1045, attempts: 2, secretName: acct.secretName })
+      expect(String((err as Error).message)).not.toContain(acct.password())
+    }
   })
 
-  it('destroy() before login abandons it', async () => {
+  it('destroy() before login abandons it: no session; the connection fails as mysql2 does (ABORTED)', async () => {
     const connection = createConnection(acct.options())
+    const emitted = new Promise<unknown>((resolve) => connection.once('error', resolve))
     connection.destroy()
+    expect(await emitted).toMatchObject({ name: 'SecretClientError', code: 'ABORTED', fatal: true })
     await new Promise((resolve) => setTimeout(resolve, 200))
     const rows = (await acct.maria.query(
       'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
@@ -123,7 +185,7 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'callback AP
     )
   })
 
-  it('listeners added before login move to the connection: removeListener after login works', async () => {
+  it("listeners added before login are the connection's own: removeListener after login works", async () => {
     const connection = createConnection(acct.options())
     const removed = vi.fn()
     const kept = vi.fn()

@@ -1,4 +1,5 @@
 import { AuthRetryExhaustedError } from '@org/secret-client'
+import { markAuthRetryExhausted } from '@org/secret-client/driver'
 import { describeWithServer, mariadb, probeMariaDb, randomPassword } from '@org/test-support'
 import mysql from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -13,13 +14,43 @@ describe('isAuthFailure', () => {
     const driver = Object.assign(new Error('denied'), { errno: 1045 })
     const wrapped = new Error('outer', { cause: new Error('middle', { cause: driver }) })
     expect(isAuthFailure(wrapped)).toBe(true)
-    const exhausted = new AuthRetryExhaustedError('db/app', {
+    const exhausted = new AuthRetryExhaustedError({
+      secretName: 'db/app',
       attempts: 3,
       elapsedMs: 10,
       versionId: 'v1',
       cause: driver,
     })
     expect(isAuthFailure(exhausted)).toBe(true)
+  })
+
+  it('matches it under originalError (node-mssql, knex wrappers) and in an AggregateError', () => {
+    const driver = Object.assign(new Error('denied'), { errno: 1045 })
+    expect(isAuthFailure(Object.assign(new Error('wrapper'), { originalError: driver }))).toBe(true)
+    const connectErrors = new AggregateError([new Error('ECONNREFUSED ::1'), driver], 'connect')
+    expect(isAuthFailure(connectErrors)).toBe(true)
+    // …at any depth of the walk.
+    const nested = new Error('orm', {
+      cause: { originalError: new AggregateError([new Error('other'), driver]) },
+    })
+    expect(isAuthFailure(nested)).toBe(true)
+    expect(isAuthFailure(new AggregateError([new Error('a'), { errno: 1044 }]))).toBe(false)
+    expect(isAuthFailure({ originalError: { errno: 1049 } })).toBe(false)
+  })
+
+  it('matches the driver error marked at the end of the budget (the error ours surface)', () => {
+    const driver = Object.assign(new Error('denied'), {
+      errno: 1045,
+      code: 'ER_ACCESS_DENIED_ERROR',
+    })
+    const marked = markAuthRetryExhausted(driver, {
+      secretName: 'db/app',
+      attempts: 2,
+      elapsedMs: 5,
+      versionId: 'v2',
+    })
+    expect(marked).toBe(driver)
+    expect(isAuthFailure(marked)).toBe(true)
   })
 
   it('matches the number, not the code string or the message', () => {

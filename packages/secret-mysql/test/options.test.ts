@@ -1,12 +1,23 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { SecretCacheClient, SecretClientError } from '@org/secret-client'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
 import mysql2 from 'mysql2'
+import mysql2Promise from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import secretMysql, * as named from '../src/index.js'
+import {
+  connectionInternals,
+  mysql2Version,
+  poolClusterInternals,
+  poolInternals,
+} from '../src/mysql2-internals.js'
 import secretPromise, * as namedPromise from '../src/promise.js'
 import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
+
+const require = createRequire(import.meta.url)
 
 describe('option validation', () => {
   const client = new SecretCacheClient({
@@ -25,8 +36,15 @@ describe('option validation', () => {
     ['a URI string', 'mysql://u:p@h/db'],
     ['no secretName', { host: 'h' }],
     ['an empty secretName', { secretName: '' }],
+    ['a blank secretName', { secretName: '  ' }],
     ['a password next to the secret', { secretName: 's', password: 'p' }],
     ['a user next to the secret', { secretName: 's', user: 'u' }],
+    ['a password1 (multi-factor) next to the secret', { secretName: 's', password1: 'p' }],
+    ['a password2 (multi-factor) next to the secret', { secretName: 's', password2: 'p' }],
+    ['a password3 (multi-factor) next to the secret', { secretName: 's', password3: 'p' }],
+    ['a passwordSha1 next to the secret', { secretName: 's', passwordSha1: 'p' }],
+    ['an empty password next to the secret', { secretName: 's', password: '' }],
+    ['a stream', withClient({ stream: () => new Socket() })],
     [
       'a secretClient without refreshNow',
       { secretName: 's', secretClient: { getDatabaseCredentials() {} } },
@@ -46,8 +64,35 @@ describe('option validation', () => {
     ['a uri that does not parse', withClient({ uri: 'not a uri' })],
     ['a uri with a user', withClient({ uri: 'mysql://app@db.internal/orders' })],
     ['a uri with a password', withClient({ uri: 'mysql://:hunter2@db.internal/orders' })],
+    ['a uri with ?password=', withClient({ uri: 'mysql://db.internal/orders?password=hunter2' })],
+    ['a uri with an empty ?password=', withClient({ uri: 'mysql://db.internal/orders?password=' })],
+    ['a uri with ?user=', withClient({ uri: 'mysql://db.internal/orders?user=hunter2' })],
   ])('rejects %s with SecretClientError INVALID_CONFIG, synchronously', (_label, options) => {
-    for (const factory of [named.createPool, named.createConnection, namedPromise.createPool]) {
+    for (const factory of [
+      named.createPool,
+      named.createConnection,
+      named.connect,
+      named.createConnectionPromise,
+      named.createPoolPromise,
+      namedPromise.createPool,
+      namedPromise.createConnection,
+      (o: unknown) => {
+        const cluster = named.createPoolCluster()
+        try {
+          cluster.add('node', o as never)
+        } finally {
+          cluster.end()
+        }
+      },
+      (o: unknown) => {
+        const cluster = namedPromise.createPoolCluster()
+        try {
+          cluster.add('node', o as never)
+        } finally {
+          void cluster.end()
+        }
+      },
+    ]) {
       let thrown: unknown
       try {
         factory(options as never)
@@ -77,24 +122,71 @@ describe('option validation', () => {
     ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
   })
 
-  it('the promise createConnection rejects the same way, before any connection attempt', async () => {
+  it('the promise createConnection throws INVALID_CONFIG synchronously, before any connection attempt', () => {
     const fetchSecret = vi.fn(() => Promise.reject(new Error('unused')))
     const spy = new SecretCacheClient({ fetcher: { fetchSecret } })
     try {
-      await expect(namedPromise.createConnection({ secretName: '' })).rejects.toMatchObject({
-        name: 'SecretClientError',
-        code: 'INVALID_CONFIG',
-      })
-      await expect(
-        namedPromise.createConnection({
-          secretName: 's',
-          secretClient: spy,
-          rotationRetry: { maxAttempts: 0 },
-        }),
-      ).rejects.toMatchObject({ name: 'SecretClientError', code: 'INVALID_CONFIG' })
+      for (const options of [
+        { secretName: '' },
+        { secretName: 's', secretClient: spy, rotationRetry: { maxAttempts: 0 } },
+      ]) {
+        expect(() => namedPromise.createConnection(options)).toThrow(
+          expect.objectContaining({ name: 'SecretClientError', code: 'INVALID_CONFIG' }),
+        )
+      }
       expect(fetchSecret).not.toHaveBeenCalled()
     } finally {
-      await spy.close()
+      void spy.close()
+    }
+  })
+
+  it("as mysql2/promise throws its own option errors synchronously, so do ours (mysql2's TypeError)", () => {
+    for (const bad of [{ charset: 'no-such-charset' }, { ssl: 'NoSuchProfile' }]) {
+      const thrown = (create: () => unknown) => {
+        try {
+          const result = create()
+          ;(result as Promise<unknown> | undefined)?.catch?.(() => {})
+          return 'returned'
+        } catch (error) {
+          return `${(error as Error).constructor.name}: ${(error as Error).message}`
+        }
+      }
+      const reference = thrown(() => mysql2Promise.createConnection(bad))
+      expect(reference).toMatch(/^TypeError: Unknown/)
+      expect(thrown(() => namedPromise.createConnection(withClient(bad)))).toBe(reference)
+      expect(thrown(() => named.createConnection(withClient(bad)))).toBe(
+        thrown(() => mysql2.createConnection(bad)),
+      )
+      expect(thrown(() => namedPromise.createPool(withClient(bad)))).toBe(
+        thrown(() => mysql2Promise.createPool(bad)),
+      )
+    }
+  })
+
+  it('recycleIdleOnRotation is rejected for a single connection and accepted for pools', () => {
+    for (const createConnection of [
+      named.createConnection,
+      named.createConnectionPromise,
+      namedPromise.createConnection,
+    ]) {
+      expect(() => createConnection(withClient({ recycleIdleOnRotation: true }) as never)).toThrow(
+        expect.objectContaining({
+          name: 'SecretClientError',
+          code: 'INVALID_CONFIG',
+          message: 'recycleIdleOnRotation applies to pools only',
+        }),
+      )
+    }
+    for (const recycleIdleOnRotation of [true, false]) {
+      const options = withClient({ recycleIdleOnRotation })
+      named.createPool(options).end()
+      void namedPromise.createPool(options).end()
+      const cluster = named.createPoolCluster()
+      cluster.add('a', options)
+      cluster.end()
+      const promiseCluster = namedPromise.createPoolCluster()
+      promiseCluster.add('a', options)
+      void promiseCluster.end()
     }
   })
 
@@ -116,11 +208,11 @@ describe('option validation', () => {
 })
 
 describe('mysql2 version', () => {
-  it('the peer range starts at 3.23.3, the first mysql2 copying the config per pooled connection', () => {
+  it('the peer range is mysql2 3 from 3.23.3, the first copying the config per pooled connection', () => {
     const manifest = JSON.parse(
       readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
     ) as { peerDependencies: Record<string, string> }
-    expect(manifest.peerDependencies.mysql2).toBe('>=3.23.3')
+    expect(manifest.peerDependencies.mysql2).toBe('>=3.23.3 <4')
   })
 
   it('refuses a mysql2 pool without per-connection config copies (older than 3.23.3)', () => {
@@ -144,6 +236,95 @@ describe('mysql2 version', () => {
     } finally {
       base._createConnectionConfig = copy
     }
+  })
+})
+
+describe('mysql2 internals check (an older or changed mysql2 is refused, never run half-working)', () => {
+  const refused = (check: () => unknown, member: string) => {
+    let thrown: unknown
+    try {
+      check()
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(SecretClientError)
+    expect(thrown).toMatchObject({ code: 'INVALID_CONFIG' })
+    const message = String((thrown as Error).message)
+    expect(message).toContain(`mysql2 ${mysql2Version} lacks`)
+    expect(message).toContain('needs mysql2 >=3.23.3 <4')
+    expect(message).toContain(member)
+  }
+
+  /** A pool as mysql2 3.23.3+ builds it, as far as the check looks. */
+  const fakePool = () => ({
+    _createConnectionConfig() {},
+    _freeConnections: { length: 0, get: () => undefined },
+    _allConnections: { length: 0 },
+    _closed: false,
+    config: { connectionLimit: 10, connectionConfig: {} },
+  })
+
+  /** A connection just constructed by mysql2 3.x, as far as the check looks. */
+  const fakeConnection = () => ({
+    stream: {},
+    authorized: false,
+    _command: { start() {}, clientFlags: 0, prependOnceListener() {} },
+  })
+
+  it('names the installed version', () => {
+    expect(mysql2Version).toBe(
+      (
+        JSON.parse(readFileSync(require.resolve('mysql2/package.json'), 'utf8')) as {
+          version: string
+        }
+      ).version,
+    )
+  })
+
+  it('poolInternals accepts a current pool and refuses one lacking a member', () => {
+    const pool = fakePool()
+    expect(poolInternals(pool)).toBe(pool)
+    refused(
+      () => poolInternals({ ...fakePool(), _createConnectionConfig: undefined }),
+      '_createConnectionConfig() (a config copy per connection, 3.23.3)',
+    )
+    refused(
+      () => poolInternals({ ...fakePool(), _freeConnections: [] as unknown as object }),
+      'Pool#_freeConnections',
+    )
+    refused(
+      () => poolInternals({ ...fakePool(), _allConnections: undefined }),
+      'Pool#_allConnections',
+    )
+    refused(() => poolInternals({ ...fakePool(), _closed: undefined }), 'Pool#_closed')
+    refused(() => poolInternals({ ...fakePool(), config: { connectionLimit: 10 } }), 'Pool#config')
+  })
+
+  it('connectionInternals accepts a current connection and refuses one lacking a member', () => {
+    const connection = fakeConnection()
+    expect(connectionInternals(connection)).toEqual({ connection, handshake: connection._command })
+    refused(
+      () => connectionInternals({ ...fakeConnection(), stream: undefined }),
+      'Connection#stream',
+    )
+    refused(
+      () => connectionInternals({ ...fakeConnection(), authorized: 0 }),
+      'Connection#authorized',
+    )
+    refused(
+      () => connectionInternals({ ...fakeConnection(), _command: null }),
+      'the ClientHandshake command as Connection#_command',
+    )
+    refused(
+      () => connectionInternals({ ...fakeConnection(), _command: { start() {}, clientFlags: 0 } }),
+      'the ClientHandshake command as Connection#_command',
+    )
+  })
+
+  it('poolClusterInternals refuses a cluster without _nodes', () => {
+    refused(() => poolClusterInternals({}), 'PoolCluster#_nodes')
+    const cluster = { _nodes: {} }
+    expect(poolClusterInternals(cluster)).toBe(cluster)
   })
 })
 
@@ -189,22 +370,40 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API
   afterEach(() => acct.cleanup())
 
   it('mysql2 never sees the secret options (no "invalid configuration option" warning)', async () => {
-    const warn = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const log = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const messages = () => [...error.mock.calls, ...warn.mock.calls].flat().map(String)
     try {
-      const connection = await namedPromise.createConnection({
+      // The spies see mysql2's warning when it is given an option it does not know.
+      mysql2.createPool({ secretName: 'x' } as never).end()
+      expect(
+        messages().some(
+          (m) => m.includes('invalid configuration option') && m.includes('secretName'),
+        ),
+      ).toBe(true)
+      error.mockClear()
+      warn.mockClear()
+
+      const secret = { rotationRetry: { maxAttempts: 2 }, versionStage: 'ACSCurrent' }
+      const connection = await namedPromise.createConnection({ ...acct.options(), ...secret })
+      await connection.end()
+      const callbackConnection = named.createConnection({ ...acct.options(), ...secret })
+      await new Promise<void>((resolve) => callbackConnection.end(() => resolve()))
+      const pool = namedPromise.createPool({
         ...acct.options(),
+        ...secret,
         recycleIdleOnRotation: true,
       })
-      await connection.end()
-      const pool = namedPromise.createPool({ ...acct.options(), rotationRetry: { maxAttempts: 2 } })
       await pool.query('SELECT 1')
       await pool.end()
-      const messages = [...warn.mock.calls, ...log.mock.calls].flat().map(String)
-      expect(messages.filter((m) => m.includes('secret') || m.includes('rotation'))).toEqual([])
+      const cluster = namedPromise.createPoolCluster()
+      cluster.add('a', { ...acct.options(), ...secret, recycleIdleOnRotation: false })
+      await cluster.of('a').query('SELECT 1')
+      await cluster.end()
+      expect(messages()).toEqual([])
     } finally {
+      error.mockRestore()
       warn.mockRestore()
-      log.mockRestore()
     }
   })
 

@@ -1,0 +1,51 @@
+import type { DatabaseCredentials } from '@org/secret-client'
+import {
+  credentialFields,
+  DeferredSocket,
+  type DriverSecret,
+  type SocketTarget,
+  type SocketTargetResolver,
+} from '@org/secret-client/driver'
+
+/** The fields of mysql2's `ConnectionConfig` a deferred login reads and writes. */
+export type LoginConfig = Record<string, unknown> & {
+  connectTimeout?: number
+  enableKeepAlive?: boolean
+  keepAliveInitialDelay?: number
+  socketPath?: string
+  host?: string
+  port?: number
+}
+
+/** A socket as mysql2 opens one itself (`Net.connect` with no-delay and keep-alive), deferred. */
+export function deferredSocket(
+  config: LoginConfig,
+  resolver: SocketTargetResolver,
+): DeferredSocket {
+  const socket = new DeferredSocket(resolver)
+  socket.setNoDelay(true)
+  if (config.enableKeepAlive && config.socketPath === undefined) {
+    socket.once('connect', () => socket.setKeepAlive(true, config.keepAliveInitialDelay))
+  }
+  return socket
+}
+
+/**
+ * Writes `credentials` where mysql2 reads them when the server greets it (a connection's own
+ * config), the location too when the caller gave none; returns where to connect.
+ */
+export function applyCredentials(
+  config: LoginConfig,
+  credentials: DatabaseCredentials,
+  secret: Pick<DriverSecret, 'given'>,
+): SocketTarget {
+  const fields = credentialFields(credentials, secret.given)
+  config.user = fields.user
+  config.password = fields.password
+  if (fields.host !== undefined) config.host = fields.host
+  if (fields.port !== undefined) config.port = fields.port
+  if (fields.database !== undefined) config.database = fields.database
+  return config.socketPath !== undefined
+    ? { path: config.socketPath }
+    : { port: config.port ?? 3306, host: config.host }
+}
