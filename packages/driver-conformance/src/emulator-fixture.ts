@@ -230,7 +230,10 @@ export async function startEmulatorFixture(
     regionId: running.regionId,
     credential: { accessKeyId: running.accessKeyId, accessKeySecret: running.accessKeySecret },
     minRefreshIntervalMs: options.minRefreshIntervalMs ?? 200,
-    timeoutMs: 2000,
+    // The emulator runs in the test's own process: during an auth storm (200 SCRAM logins, whose
+    // key derivation blocks the event loop in older pg) its answer can take seconds, and a retried
+    // read would count as a second GetSecretValue.
+    timeoutMs: 10_000,
     retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 },
   }
   const newClient = async (overrides: SecretCacheClientOptions = {}) => {
