@@ -237,6 +237,28 @@ export class SecretCacheClient {
   }
 
   /**
+   * The cached database credentials of a secret, synchronously, when a read would be a cache hit
+   * (a fresh value, or a stale one being served while KMS fails transiently); `undefined` when it
+   * would have to wait for KMS (a miss, an expired value) or the value is not credentials. Like a
+   * hit, it starts a refresh-ahead when one is due. Drivers use it to start a connect in the same
+   * tick as the driver they wrap; anything else should use {@link getDatabaseCredentials}.
+   * @throws {@link SecretClientError} `CLOSED` after `close()`, `ABORTED` for an aborted signal.
+   */
+  peekDatabaseCredentials(
+    secretName: string,
+    options?: GetSecretOptions,
+  ): DatabaseCredentials | undefined {
+    const entry = this.#hit(secretName, options)
+    if (entry === undefined) return undefined
+    try {
+      return entry.databaseCredentials()
+    } catch {
+      // Not credentials: the asynchronous read reports it.
+      return undefined
+    }
+  }
+
+  /**
    * Reads the secret from KMS now, e.g. after the database rejected the cached password.
    *
    * - Concurrent calls share one KMS call. A call never reuses a request that was already sent

@@ -102,6 +102,20 @@ export class CredentialGenerations {
       refreshNow: (secretName: string, options?: GetSecretOptions) =>
         inner.refreshNow(secretName, options),
     }
+    const peek = inner.peekDatabaseCredentials
+    if (peek !== undefined) {
+      this.#source.peekDatabaseCredentials = (secretName, options) => {
+        const credentials = peek.call(inner, secretName, options)
+        if (
+          credentials !== undefined &&
+          secretName === this.#secretName &&
+          (options?.versionStage ?? 'ACSCurrent') === this.#stage
+        ) {
+          this.note(credentials.versionId)
+        }
+        return credentials
+      }
+    }
     return this.#source
   }
 

@@ -5,13 +5,45 @@ export type SocketTarget = { port: number; host?: string | undefined } | { path:
 
 /**
  * Resolves the target of a {@link DeferredSocket}, or `undefined` to use the arguments its
- * `connect()` was called with. `signal` fires when the socket is destroyed or abandoned first.
+ * `connect()` was called with. `signal` fires when the socket is destroyed or abandoned first. A
+ * resolver that knows the target at once (credentials already cached) returns it synchronously,
+ * and the socket connects in the same tick, exactly as a plain `net.Socket` would.
  */
-export type SocketTargetResolver = (signal: AbortSignal) => Promise<SocketTarget | undefined>
+export type SocketTargetResolver = (
+  signal: AbortSignal,
+) => SocketTarget | undefined | Promise<SocketTarget | undefined>
+
+/** Options of {@link DeferredSocket}: `net.Socket`'s, plus the controller of the wait. */
+export interface DeferredSocketOptions extends SocketConstructorOpts {
+  /**
+   * `setNoDelay(true)` once connected (a `net.Socket` constructor option, applied when the
+   * connection is made, as drivers do right after opening their socket).
+   * @default false
+   */
+  noDelay?: boolean
+  /**
+   * `setKeepAlive(true, keepAliveInitialDelay)` once connected (a `net.Socket` constructor option).
+   * @default false
+   */
+  keepAlive?: boolean
+  /**
+   * Keep-alive initial delay in milliseconds.
+   * @default 0
+   */
+  keepAliveInitialDelay?: number
+  /**
+   * The controller whose signal the resolver gets, and which destroying the socket while it
+   * waits aborts. Give the sockets of one connection's retries one controller (its signal is the
+   * rotation's), so a connect costs one `AbortController`, not one per socket plus a link.
+   * @default a new controller per socket
+   */
+  controller?: AbortController
+}
 
 /**
  * A `net.Socket` whose first `connect()` waits for an asynchronous step (reading a secret) before
- * it really connects: until then it looks exactly like a socket whose connect is in progress
+ * it really connects — or connects at once when the step is already done (the resolver returns
+ * its target synchronously). While it waits it looks exactly like a socket whose connect is in progress
  * (`connecting` and `pending` are true, writes and `end()` are buffered), so a driver handed it
  * through its `stream` option keeps its own sequencing, events and timeouts. Drivers send the
  * login only when the socket reports `'connect'`, so credentials written into the driver's config
@@ -23,16 +55,19 @@ export type SocketTargetResolver = (signal: AbortSignal) => Promise<SocketTarget
  */
 export class DeferredSocket extends Socket {
   #resolver: SocketTargetResolver | undefined
+  readonly #controller: AbortController | undefined
   #waiting: AbortController | undefined
 
   /**
    * @param resolver - the step to wait for; it resolves the real target, or `undefined` for the
    *   arguments `connect()` was called with.
-   * @param options - `net.Socket` options.
+   * @param options - `net.Socket` options, and the controller of the wait.
    */
-  constructor(resolver: SocketTargetResolver, options?: SocketConstructorOpts) {
+  constructor(resolver: SocketTargetResolver, options?: DeferredSocketOptions) {
+    // net.Socket reads the options it knows and ignores `controller`.
     super(options)
     this.#resolver = resolver
+    this.#controller = options?.controller
   }
 
   /** Whether `connect()` was called and the target is not known yet. */
@@ -45,38 +80,49 @@ export class DeferredSocket extends Socket {
     const resolver = this.#resolver
     if (resolver === undefined) return super.connect(...(args as [number, string]))
     this.#resolver = undefined
-    const waiting = new AbortController()
-    this.#waiting = waiting
-    // What net.Socket sets at once: writes and end() wait for 'connect' from here on.
-    ;(this as { connecting: boolean }).connecting = true
-    let resolved: Promise<SocketTarget | undefined>
+    const waiting = this.#controller ?? new AbortController()
+    let resolved: SocketTarget | undefined | Promise<SocketTarget | undefined>
     try {
       resolved = resolver(waiting.signal)
     } catch (error) {
       resolved = Promise.reject(error)
     }
+    if (!(resolved instanceof Promise)) {
+      // Known at once (cached credentials): a plain connect, in this very tick.
+      this.#connectTo(resolved, args)
+      return this
+    }
+    this.#waiting = waiting
+    // What net.Socket sets at once: writes and end() wait for 'connect' from here on.
+    ;(this as { connecting: boolean }).connecting = true
+    // Only this socket's own end (destroyed or abandoned while waiting) drops the outcome: an abort
+    // of a shared controller by its owner reaches the socket through the resolver's rejection.
     resolved.then(
       (target) => {
         if (this.#waiting === waiting) this.#waiting = undefined
-        if (this.destroyed || waiting.signal.aborted) return
-        if (target === undefined) {
-          super.connect(...(args as [number, string]))
-          return
-        }
-        // connect()'s listener, if it was given one, is the last argument.
-        const listener = args.findLast((arg) => typeof arg === 'function') as
-          | (() => void)
-          | undefined
-        if ('path' in target) super.connect(target.path, listener)
-        else super.connect(target.port, target.host ?? 'localhost', listener)
+        if (this.destroyed) return
+        this.#connectTo(target, args)
       },
       (error: unknown) => {
         if (this.#waiting === waiting) this.#waiting = undefined
-        if (this.destroyed || waiting.signal.aborted) return
+        if (this.destroyed) return
         this.destroy(error instanceof Error ? error : new Error(String(error)))
       },
     )
     return this
+  }
+
+  /** Connects for real: to `target`, or where `connect(...args)` asked when it is `undefined`. */
+  // biome-ignore lint/suspicious/noExplicitAny: net.Socket's connect overloads
+  #connectTo(target: SocketTarget | undefined, args: any[]): void {
+    if (target === undefined) {
+      super.connect(...(args as [number, string]))
+      return
+    }
+    // connect()'s listener, if it was given one, is the last argument.
+    const listener = args.findLast((arg) => typeof arg === 'function') as (() => void) | undefined
+    if ('path' in target) super.connect(target.path, listener)
+    else super.connect(target.port, target.host ?? 'localhost', listener)
   }
 
   /**

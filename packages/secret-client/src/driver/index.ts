@@ -21,6 +21,7 @@ export {
 } from './credential-generations.js'
 export {
   DeferredSocket,
+  type DeferredSocketOptions,
   type SocketTarget,
   type SocketTargetResolver,
 } from './deferred-socket.js'
@@ -36,6 +37,7 @@ export {
 export {
   type AuthFailureInfo,
   type DatabaseSecretSource,
+  peekCredentials,
   RotationAttempt,
   type RotationAttemptOptions,
 } from './rotation-attempt.js'

@@ -3,7 +3,6 @@ import { SecretClientError } from '../errors.js'
 import type { DatabaseCredentials, VersionStage } from '../types.js'
 import type { DatabaseSecretSource } from './rotation-attempt.js'
 import { type RotationRetryOptions, resolveRotationRetry } from './rotation-retry.js'
-import { SECRET_DRIVER_OPTION_KEYS } from './secret-driver-options.js'
 
 /** Which connection fields the caller gave; the secret's values never override them. */
 export interface GivenLocation {
@@ -108,6 +107,21 @@ function readUrl(
   return fields
 }
 
+/** `spec.credentialKeys` as a set, made once per spec (drivers keep one spec per kind). */
+const credentialKeySets = new WeakMap<DriverOptionsSpec, ReadonlySet<string>>()
+
+function credentialKeySet(spec: DriverOptionsSpec): ReadonlySet<string> {
+  let keys = credentialKeySets.get(spec)
+  if (keys === undefined) {
+    keys = new Set(spec.credentialKeys)
+    credentialKeySets.set(spec, keys)
+  }
+  return keys
+}
+
+/** What a driver without a connection URL option reads from one. */
+const NO_URL: Readonly<Record<string, unknown>> = Object.freeze({})
+
 const present = (value: unknown): boolean =>
   value !== undefined && value !== null && value !== '' && !Number.isNaN(value)
 
@@ -124,7 +138,8 @@ const present = (value: unknown): boolean =>
  *   non-empty string; `rotationRetry` passes `resolveRotationRetry`; `recycleIdleOnRotation` is a
  *   boolean, for pools only.
  *
- * Returns the driver's options without the secret keys (a shallow copy) and the frozen secret half.
+ * Returns the driver's options without the secret keys (a shallow copy of the own enumerable keys)
+ * and the frozen secret half.
  * @throws {@link SecretClientError} `INVALID_CONFIG` naming the first bad option, never its value.
  */
 export function resolveDriverOptions<T extends object>(
@@ -135,17 +150,65 @@ export function resolveDriverOptions<T extends object>(
     throw invalid('options must be an object with a secretName (a URL cannot name a secret)')
   }
   const record = options as Record<string, unknown>
-  const { secretName, secretClient, versionStage, rotationRetry, recycleIdleOnRotation } = record
+  // One pass over the keys given: the secret keys are picked out, the others copied for the
+  // driver (a copy, not a delete from one: deleting keys turns the object a driver reads dozens of
+  // options from into a slow dictionary), credential keys refused. This runs on every connect,
+  // where absent-key lookups cost more than the keys present, so only those are visited.
+  const credentialKeys = credentialKeySet(spec)
+  const urlKey = spec.url?.key
+  const driverOptions: Record<string | symbol, unknown> = {}
+  let secretName: unknown
+  let secretClient: unknown
+  let versionStage: unknown
+  let rotationRetry: unknown
+  let recycleIdleOnRotation: unknown
+  let urlValue: unknown
+  let credentialKey: string | undefined
+  const given = { host: false, port: false, database: false }
+  for (const key of Object.keys(record)) {
+    const value = record[key]
+    switch (key) {
+      case 'secretName':
+        secretName = value
+        continue
+      case 'secretClient':
+        secretClient = value
+        continue
+      case 'versionStage':
+        versionStage = value
+        continue
+      case 'rotationRetry':
+        rotationRetry = value
+        continue
+      case 'recycleIdleOnRotation':
+        recycleIdleOnRotation = value
+        continue
+      case 'host':
+      case 'port':
+      case 'database':
+        if (value !== undefined) given[key] = true
+        break
+      default:
+        if (key === urlKey) urlValue = value
+        else if (value !== undefined && credentialKey === undefined && credentialKeys.has(key)) {
+          credentialKey = key
+        }
+    }
+    driverOptions[key] = value
+  }
+  for (const key of Object.getOwnPropertySymbols(record)) {
+    if (Object.prototype.propertyIsEnumerable.call(record, key)) {
+      driverOptions[key] = (record as Record<symbol, unknown>)[key]
+    }
+  }
   if (typeof secretName !== 'string' || secretName.trim() === '') {
     throw invalid('secretName must be a non-empty string')
   }
-  for (const key of spec.credentialKeys) {
-    if (record[key] !== undefined) throw credentialsConflict(key)
-  }
+  if (credentialKey !== undefined) throw credentialsConflict(credentialKey)
   const url =
-    spec.url !== undefined && record[spec.url.key] !== undefined
-      ? readUrl(spec.url, record[spec.url.key], spec.credentialKeys)
-      : {}
+    spec.url !== undefined && urlValue !== undefined
+      ? readUrl(spec.url, urlValue, spec.credentialKeys)
+      : NO_URL
   if (
     secretClient !== undefined &&
     (secretClient === null ||
@@ -165,7 +228,7 @@ export function resolveDriverOptions<T extends object>(
       throw invalid('recycleIdleOnRotation must be a boolean')
     }
   }
-  const extra = spec.givenLocation?.(record) ?? {}
+  const extra = spec.givenLocation?.(record)
   const source = secretClient as DatabaseSecretSource | undefined
   const secret: DriverSecret = Object.freeze({
     secretName,
@@ -173,14 +236,12 @@ export function resolveDriverOptions<T extends object>(
     rotationRetry: budget,
     recycleIdleOnRotation: spec.kind === 'pool' && recycleIdleOnRotation !== false,
     given: Object.freeze({
-      host: record.host !== undefined || present(url.host) || !!extra.host,
-      port: record.port !== undefined || present(url.port) || !!extra.port,
-      database: record.database !== undefined || present(url.database) || !!extra.database,
+      host: given.host || present(url.host) || extra?.host === true,
+      port: given.port || present(url.port) || extra?.port === true,
+      database: given.database || present(url.database) || extra?.database === true,
     }),
     source: source === undefined ? defaultSecretClient : () => source,
   })
-  const driverOptions: Record<string, unknown> = { ...record }
-  for (const key of SECRET_DRIVER_OPTION_KEYS) delete driverOptions[key]
   return { driverOptions: driverOptions as T, secret }
 }
 

@@ -21,6 +21,14 @@ export interface DatabaseSecretSource {
     secretName: string,
     options?: GetSecretOptions,
   ): Promise<{ readonly versionId: string }>
+  /**
+   * Optional: the cached credentials, synchronously, when a read would be a cache hit
+   * (`SecretCacheClient#peekDatabaseCredentials`); lets a connect start in the caller's tick.
+   */
+  peekDatabaseCredentials?(
+    secretName: string,
+    options?: GetSecretOptions,
+  ): DatabaseCredentials | undefined
 }
 
 /** One authentication failure seen during a rotation-aware connect; never carries a password. */
@@ -60,6 +68,13 @@ export interface RotationAttemptOptions {
   signal?: AbortSignal
   /** Called on every authentication failure, e.g. to log or count it. */
   onAuthFailure?(info: AuthFailureInfo): void
+  /**
+   * The first attempt, when the driver already made it with credentials it read itself
+   * (`peekCredentials`: a connect that found them cached does not build an attempt until the
+   * database rejects them). The attempt resumes as if {@link RotationAttempt.first} had returned
+   * `credentials` at `startedAt` (the deadline counts from then).
+   */
+  first?: { credentials: DatabaseCredentials; startedAt: number }
   /** @internal Test seams. */
   timers?: Timers
   /** @internal */
@@ -116,8 +131,8 @@ export class RotationAttempt {
   /** The next attempt is the last one: a wait or a KMS call reached the deadline. */
   #lastAttempt = false
   #lastError: unknown
-  /** Failures already reported to `onAuthFailure`. */
-  readonly #recorded = new WeakSet<object>()
+  /** Failures already reported to `onAuthFailure` (created at the first failure). */
+  #recorded: WeakSet<object> | undefined
   #closed = false
   /** Created at the first authentication failure only, so a plain connect costs no timer. */
   #scope: { signal: AbortSignal; close(): void } | undefined
@@ -133,9 +148,14 @@ export class RotationAttempt {
     this.#timers = options.timers ?? globalTimers
     this.#random = options.random ?? Math.random
     this.#now = options.now ?? Date.now
-    this.#started = this.#now()
+    this.#started = options.first?.startedAt ?? this.#now()
     this.#deadline = this.#started + this.#budget.maxTimeMs
     this.#triedPrevious = this.#versionStage !== 'ACSCurrent'
+    if (options.first !== undefined) {
+      this.#current = options.first.credentials
+      this.#credentials = options.first.credentials
+      this.#attempts = 1
+    }
   }
 
   /** Attempts started so far, the first one included. */
@@ -230,6 +250,7 @@ export class RotationAttempt {
 
   #record(error: unknown): void {
     if (error !== null && typeof error === 'object') {
+      this.#recorded ??= new WeakSet()
       if (this.#recorded.has(error)) return
       this.#recorded.add(error)
     }
@@ -420,4 +441,20 @@ function sharedRefresh(
     refresh = started
   }
   return waitFor(refresh, signal)
+}
+
+/**
+ * The cached credentials of `secretName`, synchronously, when the source can tell them
+ * (`peekDatabaseCredentials`, which `SecretCacheClient` has) and a read would be a cache hit;
+ * otherwise `undefined`. A driver starts its login with them in the caller's tick and builds a
+ * {@link RotationAttempt} (with `first`) only if the database rejects them: the common connect
+ * costs one cache lookup.
+ * @throws {@link SecretClientError} `CLOSED` for a closed client.
+ */
+export function peekCredentials(
+  source: DatabaseSecretSource,
+  secretName: string,
+  versionStage: VersionStage,
+): DatabaseCredentials | undefined {
+  return source.peekDatabaseCredentials?.(secretName, { versionStage })
 }

@@ -371,3 +371,45 @@ describe('CredentialGenerations: the client refresh event', () => {
     generations.close()
   })
 })
+
+describe('CredentialGenerations: the wrapped source peeks too', () => {
+  it('a peek of the followed secret and stage notes its version; other peeks do not', async () => {
+    kms.set(NAME, 'ACSCurrent', 'v1')
+    kms.set(NAME, 'ACSPrevious', 'v0')
+    kms.set('db/other', 'ACSCurrent', 'o1')
+    // A source without refresh events: only what goes through the tracker's source is noted.
+    const generations = tracker({
+      source: () => ({
+        getDatabaseCredentials: client.getDatabaseCredentials.bind(client),
+        refreshNow: client.refreshNow.bind(client),
+        peekDatabaseCredentials: client.peekDatabaseCredentials.bind(client),
+      }),
+    })
+    const source = generations.source()
+    expect(source.peekDatabaseCredentials?.(NAME, { versionStage: 'ACSCurrent' })).toBeUndefined()
+    const read = await client.getDatabaseCredentials(NAME)
+    await client.getDatabaseCredentials(NAME, { versionStage: 'ACSPrevious' })
+    await client.getDatabaseCredentials('db/other')
+    // Reads through the client directly are not the tracker's: nothing noted yet.
+    expect(generations.current).toBeUndefined()
+    expect(source.peekDatabaseCredentials?.(NAME, { versionStage: 'ACSPrevious' })?.versionId).toBe(
+      'v0',
+    )
+    expect(source.peekDatabaseCredentials?.('db/other')?.versionId).toBe('o1')
+    expect(generations.current).toBeUndefined()
+    // The same object as the client's own (shared refreshes key on it).
+    expect(source.peekDatabaseCredentials?.(NAME, { versionStage: 'ACSCurrent' })).toBe(read)
+    expect(generations.current).toBe('v1')
+  })
+
+  it('has no peek when the source has none', () => {
+    const generations = new CredentialGenerations({
+      secretName: NAME,
+      source: () => ({
+        getDatabaseCredentials: () => Promise.reject(new Error('unused')),
+        refreshNow: () => Promise.reject(new Error('unused')),
+      }),
+    })
+    expect(generations.source().peekDatabaseCredentials).toBeUndefined()
+  })
+})

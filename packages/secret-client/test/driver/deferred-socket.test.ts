@@ -271,6 +271,33 @@ describe('DeferredSocket', () => {
     expect(events).toEqual(['error', 'nextTick after error', 'microtask after error', 'close true'])
   })
 
+  it("a shared controller aborted by its owner while waiting: the resolver's rejection destroys the socket", async () => {
+    const controller = new AbortController()
+    const socket = track(
+      new DeferredSocket(
+        (signal) =>
+          new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('rotation aborted'))),
+          ),
+        { controller },
+      ),
+    )
+    const failed = new Promise<Error>((resolve) => socket.on('error', resolve))
+    socket.connect(1, '127.0.0.1')
+    controller.abort()
+    expect((await failed).message).toBe('rotation aborted')
+    expect(socket.destroyed).toBe(true)
+  })
+
+  it('a resolver answering synchronously connects in the same tick, never waiting', async () => {
+    const socket = track(new DeferredSocket(() => ({ port, host: '127.0.0.1' })))
+    const accepted = tcp.nextConnection()
+    socket.connect(1, '127.0.0.1')
+    expect(socket.waiting).toBe(false)
+    await accepted
+    await once(socket, 'connect')
+  })
+
   it('destroy() while waiting aborts the signal, emits close and never connects', async () => {
     const manual = manualResolver()
     const socket = track(new DeferredSocket(manual.resolver))

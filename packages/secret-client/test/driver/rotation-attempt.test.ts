@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthRetryExhaustedError } from '../../src/driver/auth-retry-exhausted-error.js'
 import {
   type AuthFailureInfo,
+  peekCredentials,
   RotationAttempt,
   type RotationAttemptOptions,
 } from '../../src/driver/rotation-attempt.js'
@@ -523,5 +524,79 @@ describe('RotationAttempt: onAuthFailure', () => {
     const seen: AuthFailureInfo[] = []
     attempt({ onAuthFailure: (info) => seen.push(info) }).finish(new DriverError('denied'))
     expect(seen).toEqual([])
+  })
+})
+
+describe('peekCredentials and resuming a first attempt made from the cache', () => {
+  it('peekCredentials is undefined on a miss, the cached credentials (same object) on a hit', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    expect(peekCredentials(client, NAME, 'ACSCurrent')).toBeUndefined()
+    expect(kms.requests).toEqual([]) // a peek never calls KMS
+    const read = await client.getDatabaseCredentials(NAME)
+    expect(peekCredentials(client, NAME, 'ACSCurrent')).toBe(read)
+    // Another stage is another entry.
+    expect(peekCredentials(client, NAME, 'ACSPrevious')).toBeUndefined()
+  })
+
+  it('peekCredentials is undefined for a source without peekDatabaseCredentials', () => {
+    const source = {
+      getDatabaseCredentials: () => Promise.reject(new Error('unused')),
+      refreshNow: () => Promise.reject(new Error('unused')),
+    }
+    expect(peekCredentials(source, NAME, 'ACSCurrent')).toBeUndefined()
+  })
+
+  it('an attempt built with `first` resumes after that attempt: one made, the deadline from its start', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    const credentials = await client.getDatabaseCredentials(NAME)
+    const clock = manualClock(50_000)
+    const resumed = attempt({
+      first: { credentials, startedAt: 40_000 },
+      retry: { maxTimeMs: 5_000 },
+      now: clock.now,
+    })
+    expect(resumed.attempts).toBe(1)
+    expect(resumed.credentials).toBe(credentials)
+    // Started at 40 000 with a 5 s budget: at 50 000 the deadline has passed.
+    expect(resumed.canRetry()).toBe(false)
+    const failure = resumed.finish(new DriverError('Access denied'))
+    expect(failure).toMatchObject({ attempts: 1, versionId: 'v1', elapsedMs: 10_000 })
+  })
+
+  it('a resumed attempt refreshes past the version its first attempt used', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    const credentials = await client.getDatabaseCredentials(NAME)
+    kms.set('ACSCurrent', 'v2', 'app', 'pw2')
+    const resumed = attempt({ first: { credentials, startedAt: Date.now() } })
+    expect(resumed.canRetry()).toBe(true)
+    const next = await resumed.next(new DriverError('Access denied'))
+    expect(next.versionId).toBe('v2')
+    expect(resumed.attempts).toBe(2)
+  })
+})
+
+describe('SecretCacheClient#peekDatabaseCredentials', () => {
+  it('answers a hit synchronously, is undefined for a value that is not credentials', async () => {
+    kms.stages.set('ACSCurrent', {
+      secretName: NAME,
+      versionId: 'v1',
+      secretValue: 'not json',
+      versionStages: ['ACSCurrent'],
+    })
+    await client.getSecretInfo(NAME)
+    expect(client.peekDatabaseCredentials(NAME)).toBeUndefined()
+    // The asynchronous read reports what is wrong with it.
+    await expect(client.getDatabaseCredentials(NAME)).rejects.toMatchObject({
+      code: 'INVALID_SECRET_VALUE',
+    })
+  })
+
+  it('throws CLOSED after close()', async () => {
+    kms.set('ACSCurrent', 'v1', 'app', 'pw1')
+    await client.getDatabaseCredentials(NAME)
+    await client.close()
+    expect(() => client.peekDatabaseCredentials(NAME)).toThrow(
+      expect.objectContaining({ code: 'CLOSED' }),
+    )
   })
 })
