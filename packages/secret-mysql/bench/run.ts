@@ -3,8 +3,10 @@
  * (127.0.0.1:3306, root without password unless MARIADB_* says otherwise), with credentials from a
  * local KMS emulator. Run: `pnpm -F @org/secret-mysql bench`.
  *
- * 1. `pool.query('SELECT 1')` throughput, raw vs wrapped, in alternating rounds (ratio of medians).
- * 2. Connect latency with a warm secret cache (promise `createConnection`), interleaved.
+ * 1. `pool.query('SELECT 1')` throughput: short rounds in rotating order over raw, wrapped and a
+ *    second raw pool (the A/A control, the machine's noise floor); the median of per-round ratios.
+ * 2. Connect latency with a warm secret cache (promise `createConnection`), interleaved, with a
+ *    raw A/A control too.
  * 3. Recovery after a SingleUser rotation: the wrapped connect that meets the new password
  *    (auth failure → forced refresh → new connection ok), p50/p99.
  */
@@ -21,8 +23,8 @@ const server = {
   user: process.env.MARIADB_USER ?? 'root',
   password: process.env.MARIADB_PASSWORD ?? '',
 }
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 700)
 const CONCURRENCY = 16
 const CONNECTS = Number(process.env.BENCH_CONNECTS ?? 1000)
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 100)
@@ -84,43 +86,50 @@ async function main() {
   try {
     console.log(`MariaDB ${server.host}:${server.port}, Node ${process.version}\n`)
 
-    // 1. Pool throughput.
-    const raw = mysql.createPool({ ...target, user: account, password, connectionLimit: 10 })
-    const wrapped = secretMysql.createPool({ ...secretOptions, connectionLimit: 10 })
-    await throughput(raw, 300) // warm-up: fill both pools, JIT
-    await throughput(wrapped, 300)
-    const rawRates: number[] = []
-    const wrappedRates: number[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order so drift (server caches, CPU frequency) hits both sides alike.
-      if (round % 2 === 0) {
-        rawRates.push(await throughput(raw, ROUND_MS))
-        wrappedRates.push(await throughput(wrapped, ROUND_MS))
-      } else {
-        wrappedRates.push(await throughput(wrapped, ROUND_MS))
-        rawRates.push(await throughput(raw, ROUND_MS))
-      }
+    // 1. Pool throughput: rotating order, so drift (server caches, CPU frequency, a neighbour on
+    // the host) hits every pool alike; each round's ratios compare pools measured back to back.
+    const pools = {
+      raw: mysql.createPool({ ...target, user: account, password, connectionLimit: 10 }),
+      control: mysql.createPool({ ...target, user: account, password, connectionLimit: 10 }),
+      wrapped: secretMysql.createPool({ ...secretOptions, connectionLimit: 10 }),
     }
-    await raw.end()
-    await wrapped.end()
-    const throughputRatio = median(wrappedRates) / median(rawRates)
+    const names = Object.keys(pools) as Array<keyof typeof pools>
+    for (const name of names) await throughput(pools[name], 300) // warm-up: fill the pools, JIT
+    const rates: Record<keyof typeof pools, number[]> = { raw: [], control: [], wrapped: [] }
+    const ratios = { wrapped: [] as number[], control: [] as number[] }
+    for (let round = 0; round < ROUNDS; round++) {
+      const rate: Partial<Record<keyof typeof pools, number>> = {}
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length] as keyof typeof pools
+        rate[name] = await throughput(pools[name], ROUND_MS)
+        rates[name].push(rate[name])
+      }
+      ratios.wrapped.push((rate.wrapped ?? 0) / (rate.raw ?? 1))
+      ratios.control.push((rate.control ?? 0) / (rate.raw ?? 1))
+    }
+    await Promise.all(names.map((name) => pools[name].end()))
+    const throughputRatio = median(ratios.wrapped)
 
-    // 2. Connect latency, warm cache.
+    // 2. Connect latency, warm cache: raw, wrapped and raw again (A/A), in rotating order.
     await client.getDatabaseCredentials(secretName)
-    const rawConnect: number[] = []
-    const wrappedConnect: number[] = []
+    const opens = {
+      raw: () => mysql.createConnection({ ...target, user: account, password }),
+      control: () => mysql.createConnection({ ...target, user: account, password }),
+      wrapped: () => secretMysql.createConnection(secretOptions),
+    }
+    const sides = Object.keys(opens) as Array<keyof typeof opens>
+    const connects: Record<keyof typeof opens, number[]> = { raw: [], control: [], wrapped: [] }
     for (let i = 0; i < CONNECTS; i++) {
-      for (const side of i % 2 === 0 ? ['raw', 'wrapped'] : ['wrapped', 'raw']) {
+      for (let j = 0; j < sides.length; j++) {
+        const side = sides[(i + j) % sides.length] as keyof typeof opens
         const started = performance.now()
-        const connection =
-          side === 'raw'
-            ? await mysql.createConnection({ ...target, user: account, password })
-            : await secretMysql.createConnection(secretOptions)
-        const elapsed = performance.now() - started
-        ;(side === 'raw' ? rawConnect : wrappedConnect).push(elapsed)
+        const connection = await opens[side]()
+        connects[side].push(performance.now() - started)
         await connection.end()
       }
     }
+    const rawConnect = connects.raw
+    const wrappedConnect = connects.wrapped
     const connectRatio = median(wrappedConnect) / median(rawConnect)
 
     // 3. Recovery after a SingleUser rotation.
@@ -137,25 +146,28 @@ async function main() {
     const kmsCalls = emulator.counters('GetSecretValue').calls - callsBefore
 
     const rows = [
-      ['metric', 'raw mysql2', '@org/secret-mysql', 'ratio', 'goal'],
+      ['metric', 'raw mysql2', '@org/secret-mysql', 'ratio', 'A/A control', 'goal'],
       [
-        `pool.query('SELECT 1') /s (median of ${ROUNDS} × ${ROUND_MS} ms, ${CONCURRENCY} in flight)`,
-        fmt(median(rawRates), 0),
-        fmt(median(wrappedRates), 0),
+        `pool.query('SELECT 1') /s (${ROUNDS} rounds × ${ROUND_MS} ms, 16 in flight; median of per-round ratios)`,
+        fmt(median(rates.raw), 0),
+        fmt(median(rates.wrapped), 0),
         fmt(throughputRatio, 3),
+        fmt(median(ratios.control), 3),
         '≥ 0.98',
       ],
       [
-        `connect latency ms, warm cache (median of ${CONNECTS})`,
+        `connect latency ms, warm cache (median of ${CONNECTS} each, rotating order)`,
         fmt(median(rawConnect), 3),
         fmt(median(wrappedConnect), 3),
         fmt(connectRatio, 3),
+        fmt(median(connects.control) / median(rawConnect), 3),
         '≤ 1.05',
       ],
       [
         `recovery after SingleUser rotation ms, p50 / p99 (${ROTATIONS} rotations)`,
         `${fmt(median(rawConnect), 3)} (plain connect)`,
         `${fmt(quantile(recovery, 0.5))} / ${fmt(quantile(recovery, 0.99))}`,
+        '',
         '',
         '',
       ],

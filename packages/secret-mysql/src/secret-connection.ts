@@ -1,7 +1,9 @@
 import { type DatabaseCredentials, SecretClientError } from '@org/secret-client'
 import {
+  type DatabaseSecretSource,
   type DeferredSocket,
   type DriverSecret,
+  peekCredentials,
   RotationAttempt,
   type SocketTarget,
 } from '@org/secret-client/driver'
@@ -49,13 +51,18 @@ export class SecretConnection extends mysql.Connection {
   readonly #handshake: HandshakeInternals
   /** The handshake's capability flags before the server's greeting changed them. */
   readonly #clientFlags: number
-  /** The handshake's `'error'` listeners before the greeting added its own. */
-  readonly #handshakeErrorListeners: Array<(...args: unknown[]) => void>
-  /** mysql2's listeners on its socket, in order: a retry moves them to the new one. */
-  readonly #socketListeners: Array<[string, (...args: unknown[]) => void]> = []
   #socket: DeferredSocket
+  /** The rotation of the login, built when the login needs one (a cold read, a rejection). */
   #attempt: RotationAttempt | undefined
-  #connectAbort: AbortController | undefined
+  /** The first login's credentials, when they came from the cache in the caller's tick. */
+  #first: { credentials: DatabaseCredentials; startedAt: number } | undefined
+  /** The credential source, resolved by the first login. */
+  #source: DatabaseSecretSource | undefined
+  /**
+   * The rotation's abort controller, shared by the sockets of the login's attempts: destroying a
+   * socket that waits for the secret aborts it (one controller per connection).
+   */
+  readonly #abort: AbortController
 
   /**
    * @param config - mysql2's `ConnectionConfig` for the options without the secret ones.
@@ -64,10 +71,13 @@ export class SecretConnection extends mysql.Connection {
    */
   constructor(config: Config, secret: DriverSecret) {
     const self: { connection?: SecretConnection } = {}
+    const abort = new AbortController()
     let socket: DeferredSocket | undefined
     config.stream = () => {
-      socket = deferredSocket(config, (signal) =>
-        (self.connection as SecretConnection).#firstTarget(signal),
+      socket = deferredSocket(
+        config,
+        () => (self.connection as SecretConnection).#firstTarget(),
+        abort,
       )
       return socket
     }
@@ -77,17 +87,10 @@ export class SecretConnection extends mysql.Connection {
     self.connection = this
     const { handshake } = connectionInternals(this)
     this.#secret = secret
+    this.#abort = abort
     this.#handshake = handshake
     this.#clientFlags = handshake.clientFlags
-    this.#handshakeErrorListeners = handshake.rawListeners('error')
     this.#socket = socket as DeferredSocket
-    for (const event of SOCKET_EVENTS) {
-      for (const listener of this.#socket.rawListeners(event)) {
-        this.#socketListeners.push([event, listener as (...args: unknown[]) => void])
-      }
-    }
-    // The login's end, whichever way it went: the rotation is over.
-    handshake.once('end', () => this.#settled())
     this.#socket.connect()
   }
 
@@ -99,9 +102,10 @@ export class SecretConnection extends mysql.Connection {
    * (`ABORTED` here), and `'error'` is emitted when none waits.
    */
   override destroy(): void {
-    this.#connectAbort?.abort()
     const socket = this.#socket
-    if (socket.waiting) {
+    // No retry follows a destroy(), whatever the login is doing now.
+    if (!socket.waiting) this.#abort.abort()
+    else {
       const { secretName } = this.#secret
       socket.destroy(
         new SecretClientError('ABORTED', `secret "${secretName}": login aborted by destroy()`, {
@@ -119,10 +123,9 @@ export class SecretConnection extends mysql.Connection {
       mysql2Connection.handlePacket.call(this, packet)
       return
     }
-    const attempt = this.#attempt
     const self = this as unknown as ConnectionInternals & { _closing?: boolean }
     if (
-      attempt !== undefined &&
+      this.#source !== undefined &&
       !self.authorized &&
       self._command === this.#handshake &&
       packet.isError()
@@ -130,6 +133,7 @@ export class SecretConnection extends mysql.Connection {
       const error = packet.asError(self.clientEncoding)
       packet.reset()
       if (isAuthFailure(error)) {
+        const attempt = this.#attempt ?? this.#newAttempt()
         if (attempt.canRetry() && !self._closing) {
           this.#retry(attempt, error)
           return
@@ -143,36 +147,43 @@ export class SecretConnection extends mysql.Connection {
     mysql2Connection.handlePacket.call(this, packet)
   }
 
-  async #firstTarget(signal: AbortSignal): Promise<SocketTarget> {
-    const abort = this.#follow(signal)
+  /**
+   * The first login's target: the secret's credentials from the cache, in this tick when cached
+   * (no rotation is built until the server rejects them), else read asynchronously.
+   */
+  #firstTarget(): SocketTarget | Promise<SocketTarget> {
+    const secret = this.#secret
+    const source = secret.source()
+    this.#source = source
+    const cached = peekCredentials(source, secret.secretName, secret.versionStage)
+    if (cached !== undefined) {
+      this.#first = { credentials: cached, startedAt: Date.now() }
+      return this.#apply(cached)
+    }
+    return this.#newAttempt()
+      .first()
+      .then((credentials) => this.#apply(credentials))
+  }
+
+  /** The rotation of this login, resuming a first attempt made with cached credentials. */
+  #newAttempt(): RotationAttempt {
+    const secret = this.#secret
     const attempt = new RotationAttempt({
-      source: this.#secret.source(),
-      secretName: this.#secret.secretName,
-      versionStage: this.#secret.versionStage,
-      retry: this.#secret.rotationRetry,
-      signal: abort,
+      source: this.#source as DatabaseSecretSource,
+      secretName: secret.secretName,
+      versionStage: secret.versionStage,
+      retry: secret.rotationRetry,
+      signal: this.#abort.signal,
+      ...(this.#first === undefined ? {} : { first: this.#first }),
     })
     this.#attempt = attempt
-    return this.#apply(await attempt.first())
+    // The login's end, whichever way it went: the rotation is over.
+    this.#handshake.once('end', () => this.#settled())
+    return attempt
   }
 
-  async #nextTarget(
-    attempt: RotationAttempt,
-    rejected: unknown,
-    signal: AbortSignal,
-  ): Promise<SocketTarget> {
-    this.#follow(signal)
+  async #nextTarget(attempt: RotationAttempt, rejected: unknown): Promise<SocketTarget> {
     return this.#apply(await attempt.next(rejected))
-  }
-
-  /** The rotation's abort signal, which also fires when `socket` is destroyed while it waits. */
-  #follow(socketSignal: AbortSignal): AbortSignal {
-    this.#connectAbort ??= new AbortController()
-    const abort = this.#connectAbort
-    const onAbort = () => abort.abort(socketSignal.reason)
-    if (socketSignal.aborted) onAbort()
-    else socketSignal.addEventListener('abort', onAbort, { once: true })
-    return abort.signal
   }
 
   /** Writes the credentials where mysql2 reads them at the greeting; returns where to connect. */
@@ -188,14 +199,28 @@ export class SecretConnection extends mysql.Connection {
    */
   #retry(attempt: RotationAttempt, rejected: unknown): void {
     const self = this as unknown as ConnectionInternals
-    for (const socket of new Set([self.stream, this.#socket])) {
+    const raw = this.#socket
+    const upgraded = self.stream !== raw
+    // mysql2's listeners, taken before the sockets are cut loose: its constructor's on the raw
+    // socket ('data' moved to the TLS layer when the login was upgraded, as the same parser call).
+    const listeners: Array<[string, (...args: unknown[]) => void]> = []
+    for (const event of SOCKET_EVENTS) {
+      const from = event === 'data' && upgraded ? self.stream : raw
+      for (const listener of from.rawListeners(event)) {
+        listeners.push([event, listener as (...args: unknown[]) => void])
+      }
+    }
+    for (const socket of new Set([self.stream, raw])) {
       socket.removeAllListeners()
       socket.on('error', ignore)
       socket.destroy()
     }
     const handshake = this.#handshake
+    // The connection's own 'error' listener comes first (added before the handshake was queued);
+    // the greeting's handling adds another each time, which the new greeting adds again.
+    const [connectionListener] = handshake.rawListeners('error')
     handshake.removeAllListeners('error')
-    for (const listener of this.#handshakeErrorListeners) handshake.on('error', listener)
+    if (connectionListener !== undefined) handshake.on('error', connectionListener)
     handshake.handshake = null
     handshake.clientFlags = this.#clientFlags
     handshake.authenticationFactor = 0
@@ -206,10 +231,12 @@ export class SecretConnection extends mysql.Connection {
     const timeoutMs = (this.config as unknown as Config).connectTimeout
     if (self.connectTimeout) clearTimeout(self.connectTimeout)
     self.connectTimeout = timeoutMs ? setTimeout(() => self._handleTimeoutError(), timeoutMs) : null
-    const socket = deferredSocket(this.config as unknown as Config, (signal) =>
-      this.#nextTarget(attempt, rejected, signal),
+    const socket = deferredSocket(
+      this.config as unknown as Config,
+      () => this.#nextTarget(attempt, rejected),
+      this.#abort,
     )
-    for (const [event, listener] of this.#socketListeners) socket.on(event, listener)
+    for (const [event, listener] of listeners) socket.on(event, listener)
     this.#socket = socket
     self.stream = socket
     socket.connect()
@@ -218,6 +245,5 @@ export class SecretConnection extends mysql.Connection {
   #settled(): void {
     this.#attempt?.close()
     this.#attempt = undefined
-    this.#connectAbort = undefined
   }
 }

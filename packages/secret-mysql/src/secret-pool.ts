@@ -3,6 +3,7 @@ import type { DatabaseCredentials } from '@org/secret-client'
 import {
   CredentialGenerations,
   type DriverSecret,
+  peekCredentials,
   RotationAttempt,
 } from '@org/secret-client/driver'
 import mysql, { type Pool, type PoolConnection } from 'mysql2'
@@ -153,18 +154,25 @@ export class SecretPool extends CorePool {
     const secret = this.#secret
     // Linked to the pool's end only while waiting between retries (see retry below).
     const abort = new AbortController()
-    const attempt = new RotationAttempt({
-      source,
-      secretName: secret.secretName,
-      versionStage: secret.versionStage,
-      retry: secret.rotationRetry,
-      signal: abort.signal,
-    })
+    // Built when the login needs one (a cold read, a rejection): a cached read costs a lookup.
+    let attempt: RotationAttempt | undefined
+    let first: { credentials: DatabaseCredentials; startedAt: number } | undefined
+    const rotation = (): RotationAttempt => {
+      attempt ??= new RotationAttempt({
+        source,
+        secretName: secret.secretName,
+        versionStage: secret.versionStage,
+        retry: secret.rotationRetry,
+        signal: abort.signal,
+        ...(first === undefined ? {} : { first }),
+      })
+      return attempt
+    }
     const closing = this.#closing.signal
     const onClosing = () => abort.abort(closing.reason)
     const settle = () => {
       closing.removeEventListener('abort', onClosing)
-      attempt.close()
+      attempt?.close()
     }
     const fail = (error: unknown) => {
       settle()
@@ -174,7 +182,7 @@ export class SecretPool extends CorePool {
       if (error || connection === undefined) {
         const failure = error ?? new Error('mysql2 returned no connection')
         if (!isAuthFailure(failure)) fail(failure)
-        else if (!attempt.canRetry() || this.#internals._closed) fail(attempt.finish(failure))
+        else if (!rotation().canRetry() || this.#internals._closed) fail(rotation().finish(failure))
         else retry(failure)
         return
       }
@@ -183,7 +191,7 @@ export class SecretPool extends CorePool {
       // waited in the queue) keeps its own version. Handed out even when not of the current
       // version (an ACSPrevious login, a rotation during the login): it was opened for this
       // caller, and is retired on release.
-      const versionId = attempt.credentials?.versionId
+      const versionId = attempt?.credentials?.versionId ?? first?.credentials.versionId
       if (!this.#versions.has(connection) && versionId !== undefined) {
         this.#versions.set(connection, versionId)
       }
@@ -192,14 +200,20 @@ export class SecretPool extends CorePool {
     const retry = (rejected: unknown) => {
       if (closing.aborted) onClosing()
       else closing.addEventListener('abort', onClosing, { once: true })
-      attempt
+      rotation()
         .next(rejected)
         .then(
-          (credentials) => this.#getConnection(opened, () => Promise.resolve(credentials)),
+          (credentials) => this.#getConnection(opened, () => Promise.resolve(credentials), abort),
           fail,
         )
     }
-    this.#getConnection(opened, () => attempt.first())
+    const firstCredentials = (): DatabaseCredentials | Promise<DatabaseCredentials> => {
+      const cached = peekCredentials(source, secret.secretName, secret.versionStage)
+      if (cached === undefined) return rotation().first()
+      first = { credentials: cached, startedAt: Date.now() }
+      return cached
+    }
+    this.#getConnection(opened, firstCredentials, abort)
   }
 
   /**
@@ -208,7 +222,8 @@ export class SecretPool extends CorePool {
    */
   #getConnection(
     callback: (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => void,
-    credentials: () => Promise<DatabaseCredentials>,
+    credentials: () => DatabaseCredentials | Promise<DatabaseCredentials>,
+    controller: AbortController,
   ): void {
     const config = this.#internals.config.connectionConfig
     const secret = this.#secret
@@ -217,8 +232,16 @@ export class SecretPool extends CorePool {
     config.stream = (options: { config: LoginConfig }) => {
       const own = options.config
       own.stream = undefined
-      const socket = deferredSocket(own, async () =>
-        applyCredentials(own, await credentials(), secret),
+      const socket = deferredSocket(
+        own,
+        () => {
+          // Cached credentials connect in this tick, as mysql2's own socket would.
+          const read = credentials()
+          return read instanceof Promise
+            ? read.then((found) => applyCredentials(own, found, secret))
+            : applyCredentials(own, read, secret)
+        },
+        controller,
       )
       // mysql2 expects a given stream to be connecting already. Nothing is emitted before the
       // secret is read, so its listeners, attached next, miss nothing.

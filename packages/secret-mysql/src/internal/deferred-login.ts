@@ -17,17 +17,23 @@ export type LoginConfig = Record<string, unknown> & {
   port?: number
 }
 
-/** A socket as mysql2 opens one itself (`Net.connect` with no-delay and keep-alive), deferred. */
+/**
+ * A socket as mysql2 opens one itself (`Net.connect`, then no-delay, and keep-alive on TCP), deferred;
+ * the socket options apply both once it connects, with no listener of its own.
+ */
 export function deferredSocket(
   config: LoginConfig,
   resolver: SocketTargetResolver,
+  controller?: AbortController,
 ): DeferredSocket {
-  const socket = new DeferredSocket(resolver)
-  socket.setNoDelay(true)
-  if (config.enableKeepAlive && config.socketPath === undefined) {
-    socket.once('connect', () => socket.setKeepAlive(true, config.keepAliveInitialDelay))
-  }
-  return socket
+  const keepAlive = config.enableKeepAlive === true && config.socketPath === undefined
+  return new DeferredSocket(resolver, {
+    noDelay: true,
+    keepAlive,
+    // net.Socket takes the delay in milliseconds, as mysql2's option is.
+    keepAliveInitialDelay: keepAlive ? (config.keepAliveInitialDelay ?? 0) : 0,
+    ...(controller === undefined ? {} : { controller }),
+  })
 }
 
 /**

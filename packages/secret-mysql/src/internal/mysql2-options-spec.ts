@@ -9,6 +9,10 @@ import mysql from 'mysql2'
  * `socketPath` gives the location.
  */
 export function mysql2OptionsSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
+  return kind === 'pool' ? POOL_SPEC : CONNECTION_SPEC
+}
+
+function makeSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
   const ConnectionConfig = (
     mysql as unknown as { ConnectionConfig: { parseUrl(url: string): Record<string, unknown> } }
   ).ConnectionConfig
@@ -36,3 +40,7 @@ export function rejectStream(options: object): void {
     )
   }
 }
+
+// Made once: validation runs on every connect, and the kit keeps per-spec lookups.
+const CONNECTION_SPEC = makeSpec('connection')
+const POOL_SPEC = makeSpec('pool')
