@@ -1,8 +1,11 @@
+import type { DatabaseCredentials } from '@org/secret-client'
 import {
   type CredentialGenerations,
   credentialFields,
+  type DatabaseSecretSource,
   DeferredSocket,
   type DriverSecret,
+  peekCredentials,
   RotationAttempt,
   resolveDriverOptions,
   type SocketTarget,
@@ -80,8 +83,17 @@ export class Client extends pg.Client {
   #socket: DeferredSocket
   /** The rotation of the connect in progress. */
   #attempt: RotationAttempt | undefined
-  /** Aborts the rotation of the connect in progress. */
-  #connectAbort: AbortController | undefined
+  /** A connect is in progress (its socket's resolver ran, pg has not called back yet). */
+  #inConnect = false
+  /** The first login's credentials, when they came from the cache in the caller's tick. */
+  #first: { credentials: DatabaseCredentials; startedAt: number } | undefined
+  /** The credential source, resolved by the first login. */
+  #source: DatabaseSecretSource | undefined
+  /**
+   * The rotation's abort controller, shared by the sockets of the connect's attempts: destroying
+   * or abandoning a socket that waits for the secret aborts it (one controller per client).
+   */
+  readonly #abort: AbortController
   /**
    * `connectionTimeoutMillis` for the connect in progress once a retry replaced the connection
    * pg's own timer ends (see {@link Client._connect}).
@@ -93,7 +105,9 @@ export class Client extends pg.Client {
 
   static {
     versionOf = (client) => client.#version
-    abortRotation = (client, reason) => client.#connectAbort?.abort(reason)
+    abortRotation = (client, reason) => {
+      if (client.#inConnect) client.#abort.abort(reason)
+    }
   }
 
   /**
@@ -111,7 +125,10 @@ export class Client extends pg.Client {
     )
     rejectUnsupported(driverOptions, ['stream'])
     const self: { client?: Client } = {}
-    const socket = new DeferredSocket((signal) => (self.client as Client).#firstTarget(signal))
+    const abort = new AbortController()
+    const socket = new DeferredSocket(() => (self.client as Client).#firstTarget(), {
+      controller: abort,
+    })
     super({ ...driverOptions, stream: socket } as unknown as pg.ClientConfig)
     self.client = this
     clientInternals(this)
@@ -119,6 +136,7 @@ export class Client extends pg.Client {
     this.#config = driverOptions
     this.#pool = binding
     this.#socket = socket
+    this.#abort = abort
   }
 
   /**
@@ -129,7 +147,9 @@ export class Client extends pg.Client {
   override end(): Promise<void>
   override end(callback: (error: Error) => void): void
   override end(callback?: (error: Error) => void): Promise<void> | undefined {
-    this.#connectAbort?.abort()
+    // Only a connect in progress is ended: after end() on a never-connected client, pg lets a
+    // later connect() run.
+    if (this.#inConnect) this.#abort.abort()
     this.#socket.abandon()
     if (callback === undefined) return super.end()
     super.end(callback)
@@ -162,9 +182,9 @@ export class Client extends pg.Client {
 
   /** pg's handler of an `ErrorResponse`: a rejected login is retried here, within the budget. */
   _handleErrorMessage(message: unknown): void {
-    const attempt = this.#attempt
     const self = this as unknown as PgClientInternals
-    if (attempt !== undefined && self._connecting && !self._ending && isAuthFailure(message)) {
+    if (this.#inConnect && self._connecting && !self._ending && isAuthFailure(message)) {
+      const attempt = this.#rotation()
       if (attempt.canRetry() && typeof self._connectionCallback === 'function') {
         this.#retry(attempt, message, self._connectionCallback)
         return
@@ -185,42 +205,47 @@ export class Client extends pg.Client {
     con.stream.destroy(new Error('timeout expired'))
   }
 
-  /** The first login's target: the secret's credentials, from the cache. */
-  async #firstTarget(signal: AbortSignal): Promise<SocketTarget | undefined> {
-    const abort = this.#follow(signal)
-    this.#attempt?.close()
-    const attempt = new RotationAttempt({
-      source: this.#pool?.generations.source() ?? this.#secret.source(),
-      secretName: this.#secret.secretName,
-      versionStage: this.#secret.versionStage,
-      retry: this.#secret.rotationRetry,
-      signal: abort,
+  /**
+   * The first login's target: the secret's credentials from the cache, in this tick when cached
+   * (as pg's own socket would connect; no rotation is built until the server rejects them), else
+   * read asynchronously.
+   */
+  #firstTarget(): SocketTarget | undefined | Promise<SocketTarget | undefined> {
+    this.#inConnect = true
+    const secret = this.#secret
+    const source = this.#pool?.generations.source() ?? secret.source()
+    this.#source = source
+    const cached = peekCredentials(source, secret.secretName, secret.versionStage)
+    if (cached !== undefined) {
+      this.#first = { credentials: cached, startedAt: Date.now() }
+      return this.#apply(cached)
+    }
+    return this.#rotation()
+      .first()
+      .then((credentials) => this.#apply(credentials))
+  }
+
+  /** The rotation of this connect, resuming a first attempt made with cached credentials. */
+  #rotation(): RotationAttempt {
+    if (this.#attempt !== undefined) return this.#attempt
+    const secret = this.#secret
+    this.#attempt = new RotationAttempt({
+      source: this.#source as DatabaseSecretSource,
+      secretName: secret.secretName,
+      versionStage: secret.versionStage,
+      retry: secret.rotationRetry,
+      signal: this.#abort.signal,
+      ...(this.#first === undefined ? {} : { first: this.#first }),
     })
-    this.#attempt = attempt
-    return this.#apply(await attempt.first())
+    return this.#attempt
   }
 
   /** A retry's target: the next credentials of the rotation after `rejected`. */
   async #nextTarget(
     attempt: RotationAttempt,
     rejected: unknown,
-    signal: AbortSignal,
   ): Promise<SocketTarget | undefined> {
-    this.#follow(signal)
     return this.#apply(await attempt.next(rejected))
-  }
-
-  /**
-   * The abort signal of this connect's rotation, which also fires when `socket` is destroyed or
-   * abandoned while it waits (a connection timeout, `end()`).
-   */
-  #follow(socketSignal: AbortSignal): AbortSignal {
-    this.#connectAbort ??= new AbortController()
-    const abort = this.#connectAbort
-    const onAbort = () => abort.abort(socketSignal.reason)
-    if (socketSignal.aborted) onAbort()
-    else socketSignal.addEventListener('abort', onAbort, { once: true })
-    return abort.signal
   }
 
   /**
@@ -228,7 +253,7 @@ export class Client extends pg.Client {
    * `connectionParameters`, SCRAM and MD5 read `password`), and the location the secret gives
    * when the options do not. Returns where to connect when that differs from what pg asked for.
    */
-  #apply(credentials: import('@org/secret-client').DatabaseCredentials): SocketTarget | undefined {
+  #apply(credentials: DatabaseCredentials): SocketTarget | undefined {
     const self = this as unknown as PgClientInternals
     const params = self.connectionParameters
     const fields = credentialFields(credentials, this.#secret.given)
@@ -260,7 +285,9 @@ export class Client extends pg.Client {
     old.stream.destroy()
     // pg's timer ends the connection it was started for; #connectTimer bounds the rest.
     clearTimeout(self.connectionTimeoutHandle)
-    const socket = new DeferredSocket((signal) => this.#nextTarget(attempt, rejected, signal))
+    const socket = new DeferredSocket(() => this.#nextTarget(attempt, rejected), {
+      controller: this.#abort,
+    })
     const fresh = new pg.Client({ ...this.#config, stream: socket } as unknown as pg.ClientConfig)
     self.connection = (fresh as unknown as PgClientInternals).connection
     this.#socket = socket
@@ -278,14 +305,16 @@ export class Client extends pg.Client {
   /** The connect ended: its rotation is over; a pooled client reports its version. */
   #settled(error: Error | null): void {
     const attempt = this.#attempt
+    const first = this.#first
+    const inConnect = this.#inConnect
     this.#attempt = undefined
-    this.#connectAbort = undefined
+    this.#first = undefined
+    this.#inConnect = false
     clearTimeout(this.#connectTimer)
     this.#connectTimer = undefined
-    if (attempt === undefined) return
-    attempt.close()
-    if (error !== null) return
-    this.#version = attempt.credentials?.versionId
+    attempt?.close()
+    if (error !== null || !inConnect) return
+    this.#version = attempt?.credentials?.versionId ?? first?.credentials.versionId
     if (this.#version !== undefined) this.#pool?.connected(this, this.#version)
   }
 }

@@ -11,6 +11,10 @@ import { parse } from 'pg-connection-string'
  * pg would take it from the options, the connection string or the environment.
  */
 export function pgOptionsSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
+  return kind === 'pool' ? POOL_SPEC : CONNECTION_SPEC
+}
+
+function makeSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
   return {
     kind,
     credentialKeys: ['user', 'password'],
@@ -24,6 +28,10 @@ export function pgOptionsSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpe
     }),
   }
 }
+
+// Made once: validation runs on every connect, and the kit keeps per-spec lookups.
+const CONNECTION_SPEC = makeSpec('connection')
+const POOL_SPEC = makeSpec('pool')
 
 /**
  * Options the secret cannot work with: a `stream` (the connection must wait for the secret in a
