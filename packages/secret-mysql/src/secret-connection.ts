@@ -1,10 +1,8 @@
 import { type DatabaseCredentials, SecretClientError } from '@org/secret-client'
 import {
-  type DatabaseSecretSource,
   type DeferredSocket,
   type DriverSecret,
-  peekCredentials,
-  RotationAttempt,
+  LoginRotation,
   type SocketTarget,
 } from '@org/secret-client/driver'
 import mysql from 'mysql2'
@@ -52,12 +50,10 @@ export class SecretConnection extends mysql.Connection {
   /** The handshake's capability flags before the server's greeting changed them. */
   readonly #clientFlags: number
   #socket: DeferredSocket
-  /** The rotation of the login, built when the login needs one (a cold read, a rejection). */
-  #attempt: RotationAttempt | undefined
-  /** The first login's credentials, when they came from the cache in the caller's tick. */
-  #first: { credentials: DatabaseCredentials; startedAt: number } | undefined
-  /** The credential source, resolved by the first login. */
-  #source: DatabaseSecretSource | undefined
+  /** The login's credentials through a rotation, once the login started. */
+  #login: LoginRotation | undefined
+  /** The login's end closes the rotation (registered at the first rejection). */
+  #closeOnEnd = false
   /**
    * The rotation's abort controller, shared by the sockets of the login's attempts: destroying a
    * socket that waits for the secret aborts it (one controller per connection).
@@ -119,13 +115,13 @@ export class SecretConnection extends mysql.Connection {
   /** mysql2's packet dispatch; an error packet that rejects the login is handled here first. */
   handlePacket(packet: PacketInternals | undefined | null): void {
     // mysql2's constructor already dispatches (no packet yet), before this class's fields exist.
-    if (!packet || !(#attempt in this)) {
+    if (!packet || !(#login in this)) {
       mysql2Connection.handlePacket.call(this, packet)
       return
     }
     const self = this as unknown as ConnectionInternals & { _closing?: boolean }
     if (
-      this.#source !== undefined &&
+      this.#login !== undefined &&
       !self.authorized &&
       self._command === this.#handshake &&
       packet.isError()
@@ -133,14 +129,19 @@ export class SecretConnection extends mysql.Connection {
       const error = packet.asError(self.clientEncoding)
       packet.reset()
       if (isAuthFailure(error)) {
-        const attempt = this.#attempt ?? this.#newAttempt()
-        if (attempt.canRetry() && !self._closing) {
-          this.#retry(attempt, error)
+        const login = this.#login
+        if (!this.#closeOnEnd) {
+          this.#closeOnEnd = true
+          // The login's end, whichever way it goes: the rotation's timer is released.
+          this.#handshake.once('end', () => login.close())
+        }
+        if (login.canRetry() && !self._closing) {
+          this.#retry(login, error)
           return
         }
         // mysql2 builds its own error object from the packet: mark that one.
         this.#handshake.prependOnceListener('error', (driverError) => {
-          attempt.finish(driverError)
+          login.finish(driverError)
         })
       }
     }
@@ -152,38 +153,16 @@ export class SecretConnection extends mysql.Connection {
    * (no rotation is built until the server rejects them), else read asynchronously.
    */
   #firstTarget(): SocketTarget | Promise<SocketTarget> {
-    const secret = this.#secret
-    const source = secret.source()
-    this.#source = source
-    const cached = peekCredentials(source, secret.secretName, secret.versionStage)
-    if (cached !== undefined) {
-      this.#first = { credentials: cached, startedAt: Date.now() }
-      return this.#apply(cached)
-    }
-    return this.#newAttempt()
-      .first()
-      .then((credentials) => this.#apply(credentials))
+    const login = new LoginRotation({ secret: this.#secret, signal: this.#abort.signal })
+    this.#login = login
+    const credentials = login.first()
+    return credentials instanceof Promise
+      ? credentials.then((found) => this.#apply(found))
+      : this.#apply(credentials)
   }
 
-  /** The rotation of this login, resuming a first attempt made with cached credentials. */
-  #newAttempt(): RotationAttempt {
-    const secret = this.#secret
-    const attempt = new RotationAttempt({
-      source: this.#source as DatabaseSecretSource,
-      secretName: secret.secretName,
-      versionStage: secret.versionStage,
-      retry: secret.rotationRetry,
-      signal: this.#abort.signal,
-      ...(this.#first === undefined ? {} : { first: this.#first }),
-    })
-    this.#attempt = attempt
-    // The login's end, whichever way it went: the rotation is over.
-    this.#handshake.once('end', () => this.#settled())
-    return attempt
-  }
-
-  async #nextTarget(attempt: RotationAttempt, rejected: unknown): Promise<SocketTarget> {
-    return this.#apply(await attempt.next(rejected))
+  async #nextTarget(login: LoginRotation, rejected: unknown): Promise<SocketTarget> {
+    return this.#apply(await login.next(rejected))
   }
 
   /** Writes the credentials where mysql2 reads them at the greeting; returns where to connect. */
@@ -197,7 +176,7 @@ export class SecretConnection extends mysql.Connection {
    * socket that connects with the next credentials, and the handshake command starts again from
    * the server's greeting.
    */
-  #retry(attempt: RotationAttempt, rejected: unknown): void {
+  #retry(login: LoginRotation, rejected: unknown): void {
     const self = this as unknown as ConnectionInternals
     const raw = this.#socket
     const upgraded = self.stream !== raw
@@ -233,17 +212,12 @@ export class SecretConnection extends mysql.Connection {
     self.connectTimeout = timeoutMs ? setTimeout(() => self._handleTimeoutError(), timeoutMs) : null
     const socket = deferredSocket(
       this.config as unknown as Config,
-      () => this.#nextTarget(attempt, rejected),
+      () => this.#nextTarget(login, rejected),
       this.#abort,
     )
     for (const [event, listener] of listeners) socket.on(event, listener)
     this.#socket = socket
     self.stream = socket
     socket.connect()
-  }
-
-  #settled(): void {
-    this.#attempt?.close()
-    this.#attempt = undefined
   }
 }

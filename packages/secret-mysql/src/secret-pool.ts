@@ -1,11 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import type { DatabaseCredentials } from '@org/secret-client'
-import {
-  CredentialGenerations,
-  type DriverSecret,
-  peekCredentials,
-  RotationAttempt,
-} from '@org/secret-client/driver'
+import { CredentialGenerations, type DriverSecret, LoginRotation } from '@org/secret-client/driver'
 import mysql, { type Pool, type PoolConnection } from 'mysql2'
 import { applyCredentials, deferredSocket, type LoginConfig } from './internal/deferred-login.js'
 import { isAuthFailure } from './is-auth-failure.js'
@@ -151,28 +146,18 @@ export class SecretPool extends CorePool {
       process.nextTick(() => (callback as (error: unknown) => void)(error))
       return
     }
-    const secret = this.#secret
     // Linked to the pool's end only while waiting between retries (see retry below).
     const abort = new AbortController()
-    // Built when the login needs one (a cold read, a rejection): a cached read costs a lookup.
-    let attempt: RotationAttempt | undefined
-    let first: { credentials: DatabaseCredentials; startedAt: number } | undefined
-    const rotation = (): RotationAttempt => {
-      attempt ??= new RotationAttempt({
-        source,
-        secretName: secret.secretName,
-        versionStage: secret.versionStage,
-        retry: secret.rotationRetry,
-        signal: abort.signal,
-        ...(first === undefined ? {} : { first }),
-      })
-      return attempt
-    }
+    const login = new LoginRotation({
+      secret: this.#secret,
+      source: () => source,
+      signal: abort.signal,
+    })
     const closing = this.#closing.signal
     const onClosing = () => abort.abort(closing.reason)
     const settle = () => {
       closing.removeEventListener('abort', onClosing)
-      attempt?.close()
+      login.close()
     }
     const fail = (error: unknown) => {
       settle()
@@ -182,7 +167,7 @@ export class SecretPool extends CorePool {
       if (error || connection === undefined) {
         const failure = error ?? new Error('mysql2 returned no connection')
         if (!isAuthFailure(failure)) fail(failure)
-        else if (!rotation().canRetry() || this.#internals._closed) fail(rotation().finish(failure))
+        else if (!login.canRetry() || this.#internals._closed) fail(login.finish(failure))
         else retry(failure)
         return
       }
@@ -191,7 +176,7 @@ export class SecretPool extends CorePool {
       // waited in the queue) keeps its own version. Handed out even when not of the current
       // version (an ACSPrevious login, a rotation during the login): it was opened for this
       // caller, and is retired on release.
-      const versionId = attempt?.credentials?.versionId ?? first?.credentials.versionId
+      const versionId = login.versionId
       if (!this.#versions.has(connection) && versionId !== undefined) {
         this.#versions.set(connection, versionId)
       }
@@ -200,20 +185,14 @@ export class SecretPool extends CorePool {
     const retry = (rejected: unknown) => {
       if (closing.aborted) onClosing()
       else closing.addEventListener('abort', onClosing, { once: true })
-      rotation()
+      login
         .next(rejected)
         .then(
           (credentials) => this.#getConnection(opened, () => Promise.resolve(credentials), abort),
           fail,
         )
     }
-    const firstCredentials = (): DatabaseCredentials | Promise<DatabaseCredentials> => {
-      const cached = peekCredentials(source, secret.secretName, secret.versionStage)
-      if (cached === undefined) return rotation().first()
-      first = { credentials: cached, startedAt: Date.now() }
-      return cached
-    }
-    this.#getConnection(opened, firstCredentials, abort)
+    this.#getConnection(opened, () => login.first(), abort)
   }
 
   /**

@@ -2,11 +2,9 @@ import type { DatabaseCredentials } from '@org/secret-client'
 import {
   type CredentialGenerations,
   credentialFields,
-  type DatabaseSecretSource,
   DeferredSocket,
   type DriverSecret,
-  peekCredentials,
-  RotationAttempt,
+  LoginRotation,
   resolveDriverOptions,
   type SocketTarget,
 } from '@org/secret-client/driver'
@@ -82,13 +80,8 @@ export class Client extends pg.Client {
   /** The socket of the current connection. */
   #socket: DeferredSocket
   /** The rotation of the connect in progress. */
-  #attempt: RotationAttempt | undefined
-  /** A connect is in progress (its socket's resolver ran, pg has not called back yet). */
-  #inConnect = false
-  /** The first login's credentials, when they came from the cache in the caller's tick. */
-  #first: { credentials: DatabaseCredentials; startedAt: number } | undefined
-  /** The credential source, resolved by the first login. */
-  #source: DatabaseSecretSource | undefined
+  /** The login's credentials through a rotation, while a connect is in progress. */
+  #login: LoginRotation | undefined
   /**
    * The rotation's abort controller, shared by the sockets of the connect's attempts: destroying
    * or abandoning a socket that waits for the secret aborts it (one controller per client).
@@ -106,7 +99,7 @@ export class Client extends pg.Client {
   static {
     versionOf = (client) => client.#version
     abortRotation = (client, reason) => {
-      if (client.#inConnect) client.#abort.abort(reason)
+      if (client.#login !== undefined) client.#abort.abort(reason)
     }
   }
 
@@ -149,7 +142,7 @@ export class Client extends pg.Client {
   override end(callback?: (error: Error) => void): Promise<void> | undefined {
     // Only a connect in progress is ended: after end() on a never-connected client, pg lets a
     // later connect() run.
-    if (this.#inConnect) this.#abort.abort()
+    if (this.#login !== undefined) this.#abort.abort()
     this.#socket.abandon()
     if (callback === undefined) return super.end()
     super.end(callback)
@@ -183,13 +176,13 @@ export class Client extends pg.Client {
   /** pg's handler of an `ErrorResponse`: a rejected login is retried here, within the budget. */
   _handleErrorMessage(message: unknown): void {
     const self = this as unknown as PgClientInternals
-    if (this.#inConnect && self._connecting && !self._ending && isAuthFailure(message)) {
-      const attempt = this.#rotation()
-      if (attempt.canRetry() && typeof self._connectionCallback === 'function') {
-        this.#retry(attempt, message, self._connectionCallback)
+    const login = this.#login
+    if (login !== undefined && self._connecting && !self._ending && isAuthFailure(message)) {
+      if (login.canRetry() && typeof self._connectionCallback === 'function') {
+        this.#retry(login, message, self._connectionCallback)
         return
       }
-      pgClient._handleErrorMessage.call(this, attempt.finish(message))
+      pgClient._handleErrorMessage.call(this, login.finish(message))
       return
     }
     pgClient._handleErrorMessage.call(this, message)
@@ -211,41 +204,23 @@ export class Client extends pg.Client {
    * read asynchronously.
    */
   #firstTarget(): SocketTarget | undefined | Promise<SocketTarget | undefined> {
-    this.#inConnect = true
-    const secret = this.#secret
-    const source = this.#pool?.generations.source() ?? secret.source()
-    this.#source = source
-    const cached = peekCredentials(source, secret.secretName, secret.versionStage)
-    if (cached !== undefined) {
-      this.#first = { credentials: cached, startedAt: Date.now() }
-      return this.#apply(cached)
-    }
-    return this.#rotation()
-      .first()
-      .then((credentials) => this.#apply(credentials))
-  }
-
-  /** The rotation of this connect, resuming a first attempt made with cached credentials. */
-  #rotation(): RotationAttempt {
-    if (this.#attempt !== undefined) return this.#attempt
-    const secret = this.#secret
-    this.#attempt = new RotationAttempt({
-      source: this.#source as DatabaseSecretSource,
-      secretName: secret.secretName,
-      versionStage: secret.versionStage,
-      retry: secret.rotationRetry,
+    const pool = this.#pool
+    this.#login?.close()
+    const login = new LoginRotation({
+      secret: this.#secret,
+      ...(pool === undefined ? {} : { source: () => pool.generations.source() }),
       signal: this.#abort.signal,
-      ...(this.#first === undefined ? {} : { first: this.#first }),
     })
-    return this.#attempt
+    this.#login = login
+    const credentials = login.first()
+    return credentials instanceof Promise
+      ? credentials.then((found) => this.#apply(found))
+      : this.#apply(credentials)
   }
 
   /** A retry's target: the next credentials of the rotation after `rejected`. */
-  async #nextTarget(
-    attempt: RotationAttempt,
-    rejected: unknown,
-  ): Promise<SocketTarget | undefined> {
-    return this.#apply(await attempt.next(rejected))
+  async #nextTarget(login: LoginRotation, rejected: unknown): Promise<SocketTarget | undefined> {
+    return this.#apply(await login.next(rejected))
   }
 
   /**
@@ -277,7 +252,7 @@ export class Client extends pg.Client {
    * own `_connect` starts again on a fresh connection — built by pg from the same options — whose
    * socket connects with the next credentials. pg's callback of the pending `connect()` is kept.
    */
-  #retry(attempt: RotationAttempt, rejected: unknown, callback: ConnectCallback): void {
+  #retry(login: LoginRotation, rejected: unknown, callback: ConnectCallback): void {
     const self = this as unknown as PgClientInternals
     const old = self.connection
     old.removeAllListeners()
@@ -285,7 +260,7 @@ export class Client extends pg.Client {
     old.stream.destroy()
     // pg's timer ends the connection it was started for; #connectTimer bounds the rest.
     clearTimeout(self.connectionTimeoutHandle)
-    const socket = new DeferredSocket(() => this.#nextTarget(attempt, rejected), {
+    const socket = new DeferredSocket(() => this.#nextTarget(login, rejected), {
       controller: this.#abort,
     })
     const fresh = new pg.Client({ ...this.#config, stream: socket } as unknown as pg.ClientConfig)
@@ -304,17 +279,14 @@ export class Client extends pg.Client {
 
   /** The connect ended: its rotation is over; a pooled client reports its version. */
   #settled(error: Error | null): void {
-    const attempt = this.#attempt
-    const first = this.#first
-    const inConnect = this.#inConnect
-    this.#attempt = undefined
-    this.#first = undefined
-    this.#inConnect = false
+    const login = this.#login
+    this.#login = undefined
     clearTimeout(this.#connectTimer)
     this.#connectTimer = undefined
-    attempt?.close()
-    if (error !== null || !inConnect) return
-    this.#version = attempt?.credentials?.versionId ?? first?.credentials.versionId
+    if (login === undefined) return
+    login.close()
+    if (error !== null) return
+    this.#version = login.versionId
     if (this.#version !== undefined) this.#pool?.connected(this, this.#version)
   }
 }

@@ -57,6 +57,8 @@ export class DeferredSocket extends Socket {
   #resolver: SocketTargetResolver | undefined
   readonly #controller: AbortController | undefined
   #waiting: AbortController | undefined
+  /** net.Socket's own connect was called: the socket has (or is getting) a handle. */
+  #connected = false
 
   /**
    * @param resolver - the step to wait for; it resolves the real target, or `undefined` for the
@@ -78,7 +80,10 @@ export class DeferredSocket extends Socket {
   // biome-ignore lint/suspicious/noExplicitAny: net.Socket's connect overloads
   override connect(...args: any[]): this {
     const resolver = this.#resolver
-    if (resolver === undefined) return super.connect(...(args as [number, string]))
+    if (resolver === undefined) {
+      this.#connected = true
+      return super.connect(...(args as [number, string]))
+    }
     this.#resolver = undefined
     const waiting = this.#controller ?? new AbortController()
     let resolved: SocketTarget | undefined | Promise<SocketTarget | undefined>
@@ -115,6 +120,7 @@ export class DeferredSocket extends Socket {
   /** Connects for real: to `target`, or where `connect(...args)` asked when it is `undefined`. */
   // biome-ignore lint/suspicious/noExplicitAny: net.Socket's connect overloads
   #connectTo(target: SocketTarget | undefined, args: any[]): void {
+    this.#connected = true
     if (target === undefined) {
       super.connect(...(args as [number, string]))
       return
@@ -149,12 +155,13 @@ export class DeferredSocket extends Socket {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const waiting = this.#waiting
-    if (waiting === undefined) {
+    this.#waiting = undefined
+    waiting?.abort()
+    // Connected for real (or never asked to connect): net.Socket's own teardown.
+    if (this.#connected || this.#resolver !== undefined) {
       super._destroy(error, callback)
       return
     }
-    waiting.abort()
-    this.#waiting = undefined
     // No handle yet: net.Socket would emit 'close' in the same tick as 'error'. A socket whose
     // connect is in progress emits it when its handle has closed, a turn of the event loop later,
     // and drivers rely on that order (pg settles a failed connect before it reports 'end').

@@ -26,6 +26,7 @@ export {
   type SocketTargetResolver,
 } from './deferred-socket.js'
 export { findCause } from './find-cause.js'
+export { LoginRotation, type LoginRotationOptions } from './login-rotation.js'
 export {
   type CredentialFields,
   credentialFields,

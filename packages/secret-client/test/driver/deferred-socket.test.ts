@@ -271,6 +271,29 @@ describe('DeferredSocket', () => {
     expect(events).toEqual(['error', 'nextTick after error', 'microtask after error', 'close true'])
   })
 
+  it("a resolver that fails emits 'error', then 'close' a loop turn later (a settled connect first)", async () => {
+    const socket = track(
+      new DeferredSocket(() => {
+        throw new Error('no KMS settings')
+      }),
+    )
+    const events: string[] = []
+    const closed = new Promise<void>((resolve) =>
+      socket.on('close', () => {
+        events.push('close')
+        resolve()
+      }),
+    )
+    socket.on('error', (error) => {
+      events.push(`error ${error.message}`)
+      // What a driver does with it: settle a promise, whose reaction runs before 'close'.
+      Promise.resolve().then(() => events.push('settled'))
+    })
+    socket.connect(1, '127.0.0.1')
+    await closed
+    expect(events).toEqual(['error no KMS settings', 'settled', 'close'])
+  })
+
   it("a shared controller aborted by its owner while waiting: the resolver's rejection destroys the socket", async () => {
     const controller = new AbortController()
     const socket = track(

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LoginRotation } from '../../src/driver/login-rotation.js'
+import { resolveDriverOptions } from '../../src/driver/resolve-driver-options.js'
+import type { DatabaseSecretSource } from '../../src/driver/rotation-attempt.js'
+import { isSecretClientError } from '../../src/errors.js'
+import { SecretCacheClient } from '../../src/secret-cache-client.js'
+import type { FetchSecretRequest, SecretRecord } from '../../src/types.js'
+
+const NAME = 'db/app'
+
+class FakeKms {
+  readonly stages = new Map<string, SecretRecord>()
+  fetches = 0
+  set(stage: string, versionId: string, password: string): void {
+    this.stages.set(stage, {
+      secretName: NAME,
+      versionId,
+      secretValue: JSON.stringify({ AccountName: 'app', AccountPassword: password }),
+      versionStages: [stage],
+    })
+  }
+  async fetchSecret(request: FetchSecretRequest): Promise<SecretRecord> {
+    this.fetches += 1
+    const found = this.stages.get(request.versionStage)
+    if (!found) throw Object.assign(new Error('kms'), { code: 'Forbidden.ResourceNotFound' })
+    return found
+  }
+}
+
+class DriverError extends Error {
+  readonly errno = 1045
+}
+
+let kms: FakeKms
+let client: SecretCacheClient
+const logins: LoginRotation[] = []
+
+function login(source?: () => DatabaseSecretSource): LoginRotation {
+  const { secret } = resolveDriverOptions(
+    { secretName: NAME, secretClient: client, rotationRetry: { baseDelayMs: 0, maxDelayMs: 0 } },
+    { kind: 'connection', credentialKeys: [] },
+  )
+  const created = new LoginRotation({
+    secret,
+    signal: new AbortController().signal,
+    ...(source === undefined ? {} : { source }),
+  })
+  logins.push(created)
+  return created
+}
+
+beforeEach(() => {
+  kms = new FakeKms()
+  client = new SecretCacheClient({
+    fetcher: kms,
+    minRefreshIntervalMs: 0,
+    retry: { maxAttempts: 1 },
+  })
+})
+
+afterEach(async () => {
+  for (const created of logins.splice(0)) created.close()
+  await client.close()
+})
+
+describe('LoginRotation', () => {
+  it('first() answers cached credentials synchronously, a miss with a promise', async () => {
+    kms.set('ACSCurrent', 'v1', 'pw1')
+    const cold = login().first()
+    expect(cold).toBeInstanceOf(Promise)
+    expect((await cold).versionId).toBe('v1')
+    const warm = login()
+    const credentials = warm.first()
+    expect(credentials).not.toBeInstanceOf(Promise)
+    expect(credentials).toMatchObject({ versionId: 'v1', password: 'pw1' })
+    expect(warm.versionId).toBe('v1')
+    expect(kms.fetches).toBe(1)
+  })
+
+  it('after a rejection of cached credentials: the next version, then the driver error marked', async () => {
+    kms.set('ACSCurrent', 'v1', 'pw1')
+    await client.getDatabaseCredentials(NAME)
+    const rotation = login()
+    rotation.first()
+    kms.set('ACSCurrent', 'v2', 'pw2')
+    expect(rotation.canRetry()).toBe(true)
+    const next = await rotation.next(new DriverError('Access denied'))
+    expect(next.versionId).toBe('v2')
+    expect(rotation.versionId).toBe('v2')
+    const final = rotation.finish(new DriverError('Access denied'))
+    expect(isSecretClientError(final, 'AUTH_RETRY_EXHAUSTED')).toBe(true)
+    expect(final).toMatchObject({ errno: 1045, attempts: 2, versionId: 'v2' })
+  })
+
+  it('reads through the source it is given (a pool passes its own)', () => {
+    kms.set('ACSCurrent', 'v1', 'pw1')
+    const credentials = { username: 'other', password: 'x', versionId: 'vx', secretName: NAME }
+    const source: DatabaseSecretSource = {
+      getDatabaseCredentials: async () => credentials,
+      refreshNow: async () => ({ versionId: 'vx' }),
+      peekDatabaseCredentials: () => credentials,
+    }
+    expect(login(() => source).first()).toBe(credentials)
+  })
+
+  it('first() throws what resolving the source throws', () => {
+    const failing = login(() => {
+      throw new Error('no KMS settings')
+    })
+    expect(() => failing.first()).toThrow('no KMS settings')
+  })
+})
