@@ -37,8 +37,12 @@ const median = (values: number[]) =>
   )
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
 
+/** This process's CPU time per query of the last `throughput` call, in µs (the driver's own cost). */
+let lastCpuPerQueryUs = 0
+
 async function throughput(pool: pg.Pool, total: number): Promise<number> {
   let next = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -48,7 +52,10 @@ async function throughput(pool: pg.Pool, total: number): Promise<number> {
       }
     }),
   )
-  return total / ((performance.now() - started) / 1000)
+  const elapsed = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  lastCpuPerQueryUs = (used.user + used.system) / total
+  return total / (elapsed / 1000)
 }
 
 async function connectLatencies(open: () => pg.Client, count: number): Promise<number[]> {
@@ -112,16 +119,23 @@ async function main(): Promise<void> {
     for (const pool of Object.values(pools)) await throughput(pool, 2_000)
     const rates: Record<keyof typeof pools, number[]> = { raw: [], control: [], secret: [] }
     const ratios = { secret: [] as number[], control: [] as number[] }
+    // CPU time per query: the client-side cost, much less sensitive than wall time to the server
+    // and the machine sharing these two cores.
+    const cpuRatios = { secret: [] as number[], control: [] as number[] }
     const names = Object.keys(pools) as Array<keyof typeof pools>
     for (let round = 0; round < ROUNDS; round++) {
       const round_: Partial<Record<keyof typeof pools, number>> = {}
+      const cpu: Partial<Record<keyof typeof pools, number>> = {}
       for (let i = 0; i < names.length; i++) {
         const name = names[(round + i) % names.length] as keyof typeof pools
         round_[name] = await throughput(pools[name], QUERIES_PER_ROUND)
+        cpu[name] = lastCpuPerQueryUs
         rates[name].push(round_[name])
       }
       ratios.secret.push((round_.secret ?? 0) / (round_.raw ?? 1))
       ratios.control.push((round_.control ?? 0) / (round_.raw ?? 1))
+      cpuRatios.secret.push((cpu.secret ?? 0) / (cpu.raw ?? 1))
+      cpuRatios.control.push((cpu.control ?? 0) / (cpu.raw ?? 1))
     }
     await Promise.all(Object.values(pools).map((pool) => pool.end()))
 
@@ -172,6 +186,8 @@ async function main(): Promise<void> {
         secretOpsPerSec: Math.round(secretRate),
         medianRatioPerRound: Number(fmt(median(ratios.secret), 3)),
         controlRawOverRaw: Number(fmt(median(ratios.control), 3)),
+        cpuPerQueryRatio: Number(fmt(median(cpuRatios.secret), 3)),
+        cpuPerQueryControl: Number(fmt(median(cpuRatios.control), 3)),
       },
       connect: {
         samplesEach: rawConnect.length,
@@ -191,6 +207,7 @@ async function main(): Promise<void> {
     console.log(
       `\n| measure | raw pg | @org/secret-pg | ratio |\n|---|---|---|---|\n` +
         `| pool.query('SELECT 1') ops/s (median of ${ROUNDS} rounds of ${QUERIES_PER_ROUND}) | ${results.throughput.rawOpsPerSec} | ${results.throughput.secretOpsPerSec} | ${results.throughput.medianRatioPerRound} (A/A control ${results.throughput.controlRawOverRaw}) |\n` +
+        `| CPU per pooled query (median of per-round ratios, secret/raw) | | | ${results.throughput.cpuPerQueryRatio} (A/A control ${results.throughput.cpuPerQueryControl}) |\n` +
         `| warm-cache connect p50 (ms, ${rawConnect.length} each) | ${results.connect.rawP50Ms} | ${results.connect.secretP50Ms} | ${results.connect.ratio} |\n` +
         `| recovery after SingleUser rotation (ms, ${recovery.length} trials) | — | p50 ${results.recoveryAfterRotation.p50Ms}, p99 ${results.recoveryAfterRotation.p99Ms} | — |`,
     )
