@@ -215,7 +215,10 @@ export class SecretConnection extends mysql.Connection {
       () => this.#nextTarget(login, rejected),
       this.#abort,
     )
-    for (const [event, listener] of listeners) socket.on(event, listener)
+    for (const [event, listener] of listeners) {
+      // net.Socket's own listeners (its 'end' handler) come with every socket: not moved twice.
+      if (!socket.rawListeners(event).includes(listener)) socket.on(event, listener)
+    }
     this.#socket = socket
     self.stream = socket
     socket.connect()
