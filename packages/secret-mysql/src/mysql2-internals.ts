@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
-import { SecretClientError } from '@org/secret-client'
+import { DriverInternals } from '@org/secret-client/driver'
 import mysql, { type Pool, type PoolConnection } from 'mysql2'
 import mysqlPromise from 'mysql2/promise'
 
@@ -78,88 +77,79 @@ export interface PoolClusterInternals {
   _nodes: Record<string, { pool: Pool } | undefined>
 }
 
-/** The installed mysql2's version, for error messages (`mysql2/package.json` is exported). */
-export const mysql2Version: string = (() => {
-  try {
-    return String(createRequire(import.meta.url)('mysql2/package.json').version)
-  } catch {
-    return 'unknown'
-  }
-})()
-
-function unsupported(member: string): SecretClientError {
-  return new SecretClientError(
-    'INVALID_CONFIG',
-    `@org/secret-mysql needs mysql2 >=3.23.3 <4; mysql2 ${mysql2Version} lacks ${member}`,
-  )
-}
-
 const isFunction = (value: unknown): boolean => typeof value === 'function'
+
+const check: DriverInternals = new DriverInternals({
+  wrapper: '@org/secret-mysql',
+  driver: 'mysql2',
+  range: '>=3.23.3 <4',
+  from: import.meta.url,
+})
+
+/** The installed mysql2's version, for error messages (`mysql2/package.json` is exported). */
+export const mysql2Version: string = check.version
 
 let connectionPrototypeChecked = false
 
 /**
  * `connection` (just constructed) as {@link ConnectionInternals}, with its handshake command.
- * @throws {@link SecretClientError} `INVALID_CONFIG` naming the mysql2 version and the missing member.
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the mysql2 version and the missing member.
  */
 export function connectionInternals(connection: object): {
   connection: ConnectionInternals
   handshake: HandshakeInternals
 } {
   if (!connectionPrototypeChecked) {
-    const prototype = mysql.Connection.prototype as unknown as Record<string, unknown>
-    for (const method of ['handlePacket', '_resetSequenceId', '_handleTimeoutError']) {
-      if (!isFunction(prototype[method])) throw unsupported(`Connection#${method}()`)
-    }
+    check.requireMethods(mysql.Connection.prototype, 'Connection', [
+      'handlePacket',
+      '_resetSequenceId',
+      '_handleTimeoutError',
+    ])
     connectionPrototypeChecked = true
   }
   const c = connection as Partial<ConnectionInternals>
-  if (typeof c.stream !== 'object' || c.stream === null) throw unsupported('Connection#stream')
-  if (typeof c.authorized !== 'boolean') throw unsupported('Connection#authorized')
+  check.require(typeof c.stream === 'object' && c.stream !== null, 'Connection#stream')
+  check.require(typeof c.authorized === 'boolean', 'Connection#authorized')
   const handshake = c._command as Partial<HandshakeInternals> | null | undefined
-  if (
-    handshake === null ||
-    typeof handshake !== 'object' ||
-    !isFunction(handshake.start) ||
-    typeof handshake.clientFlags !== 'number' ||
-    !isFunction(handshake.prependOnceListener)
-  ) {
-    throw unsupported('the ClientHandshake command as Connection#_command')
-  }
+  check.require(
+    typeof handshake === 'object' &&
+      handshake !== null &&
+      isFunction(handshake.start) &&
+      typeof handshake.clientFlags === 'number' &&
+      isFunction(handshake.prependOnceListener),
+    'the ClientHandshake command as Connection#_command',
+  )
   return { connection: c as ConnectionInternals, handshake: handshake as HandshakeInternals }
 }
 
 /**
  * `pool` as {@link PoolInternals}.
- * @throws {@link SecretClientError} `INVALID_CONFIG` naming the mysql2 version and the missing member.
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the mysql2 version and the missing member.
  */
 export function poolInternals(pool: object): PoolInternals {
   const p = pool as Partial<PoolInternals>
-  if (!isFunction(p._createConnectionConfig)) {
-    throw unsupported('Pool#_createConnectionConfig() (a config copy per connection, 3.23.3)')
-  }
+  check.require(
+    isFunction(p._createConnectionConfig),
+    'Pool#_createConnectionConfig() (a config copy per connection, 3.23.3)',
+  )
   const free = p._freeConnections as Partial<PoolInternals['_freeConnections']> | undefined
-  if (typeof free?.length !== 'number' || !isFunction(free.get)) {
-    throw unsupported('Pool#_freeConnections')
-  }
-  if (typeof p._allConnections?.length !== 'number') throw unsupported('Pool#_allConnections')
-  if (typeof p._closed !== 'boolean') throw unsupported('Pool#_closed')
-  if (
-    typeof p.config?.connectionLimit !== 'number' ||
-    typeof p.config.connectionConfig !== 'object'
-  ) {
-    throw unsupported('Pool#config')
-  }
+  check.require(typeof free?.length === 'number' && isFunction(free.get), 'Pool#_freeConnections')
+  check.require(typeof p._allConnections?.length === 'number', 'Pool#_allConnections')
+  check.require(typeof p._closed === 'boolean', 'Pool#_closed')
+  check.require(
+    typeof p.config?.connectionLimit === 'number' && typeof p.config.connectionConfig === 'object',
+    'Pool#config',
+  )
   return p as PoolInternals
 }
 
 /**
  * `cluster` as {@link PoolClusterInternals}.
- * @throws {@link SecretClientError} `INVALID_CONFIG` naming the mysql2 version and the missing member.
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the mysql2 version and the missing member.
  */
 export function poolClusterInternals(cluster: object): PoolClusterInternals {
   const c = cluster as Partial<PoolClusterInternals>
-  if (typeof c._nodes !== 'object' || c._nodes === null) throw unsupported('PoolCluster#_nodes')
+  check.require(typeof c._nodes === 'object' && c._nodes !== null, 'PoolCluster#_nodes')
   return c as PoolClusterInternals
 }
 

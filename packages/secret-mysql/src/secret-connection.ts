@@ -153,16 +153,8 @@ export class SecretConnection extends mysql.Connection {
    * (no rotation is built until the server rejects them), else read asynchronously.
    */
   #firstTarget(): SocketTarget | Promise<SocketTarget> {
-    const login = new LoginRotation({ secret: this.#secret, signal: this.#abort.signal })
-    this.#login = login
-    const credentials = login.first()
-    return credentials instanceof Promise
-      ? credentials.then((found) => this.#apply(found))
-      : this.#apply(credentials)
-  }
-
-  async #nextTarget(login: LoginRotation, rejected: unknown): Promise<SocketTarget> {
-    return this.#apply(await login.next(rejected))
+    this.#login = new LoginRotation({ secret: this.#secret, signal: this.#abort.signal })
+    return this.#login.firstThen((credentials) => this.#apply(credentials))
   }
 
   /** Writes the credentials where mysql2 reads them at the greeting; returns where to connect. */
@@ -212,7 +204,7 @@ export class SecretConnection extends mysql.Connection {
     self.connectTimeout = timeoutMs ? setTimeout(() => self._handleTimeoutError(), timeoutMs) : null
     const socket = deferredSocket(
       this.config as unknown as Config,
-      () => this.#nextTarget(login, rejected),
+      () => login.nextThen(rejected, (credentials) => this.#apply(credentials)),
       this.#abort,
     )
     for (const [event, listener] of listeners) {

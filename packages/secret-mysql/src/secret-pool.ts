@@ -1,6 +1,11 @@
 import { setMaxListeners } from 'node:events'
 import type { DatabaseCredentials } from '@org/secret-client'
-import { CredentialGenerations, type DriverSecret, LoginRotation } from '@org/secret-client/driver'
+import {
+  type AttemptCredentials,
+  CredentialGenerations,
+  type DriverSecret,
+  openWithRotation,
+} from '@org/secret-client/driver'
 import mysql, { type Pool, type PoolConnection } from 'mysql2'
 import { applyCredentials, deferredSocket, type LoginConfig } from './internal/deferred-login.js'
 import { isAuthFailure } from './is-auth-failure.js'
@@ -54,7 +59,6 @@ export class SecretPool extends CorePool {
   readonly #secret: DriverSecret
   readonly #internals: PoolInternals
   readonly #generations: CredentialGenerations
-  readonly #versions = new WeakMap<object, string>()
   /** Connections being destroyed because their generation is over. */
   readonly #retiring = new WeakSet<object>()
   readonly #closing = new AbortController()
@@ -84,8 +88,8 @@ export class SecretPool extends CorePool {
         return pool.#generations.generation
       },
       generationOf: (connection) =>
-        pool.#generations.generationOf(pool.#versions.get(coreOf(connection))),
-      versionOf: (connection) => pool.#versions.get(coreOf(connection)),
+        pool.#generations.generationOf(pool.#generations.versionOf(coreOf(connection))),
+      versionOf: (connection) => pool.#generations.versionOf(coreOf(connection)),
     })
   }
 
@@ -133,66 +137,38 @@ export class SecretPool extends CorePool {
   /**
    * Opens a connection for `callback` (mysql2 would open one now): mysql2's own `getConnection`,
    * whose new connection reads the secret before it connects; a rejected login is retried with the
-   * next credentials of the rotation, and the budget's end is mysql2's 1045 error marked
-   * `AUTH_RETRY_EXHAUSTED`. `end()` aborts only a wait between retries; a first login in flight
-   * meets the pool's end as in mysql2 (`Pool is closed.`).
+   * next credentials of the rotation (the kit's `openWithRotation`), and the budget's end is
+   * mysql2's 1045 error marked `AUTH_RETRY_EXHAUSTED`. `end()` aborts only a wait between
+   * retries; a first login in flight meets the pool's end as in mysql2 (`Pool is closed.`).
    */
   #open(callback: ConnectionCallback): void {
-    let source: ReturnType<CredentialGenerations['source']>
-    try {
-      source = this.#generations.source()
-    } catch (error) {
-      // The default client could not be built (no KMS settings): the caller's error.
-      process.nextTick(() => (callback as (error: unknown) => void)(error))
-      return
-    }
-    // Linked to the pool's end only while waiting between retries (see retry below).
-    const abort = new AbortController()
-    const login = new LoginRotation({
+    openWithRotation<PoolConnection>({
       secret: this.#secret,
-      source: () => source,
-      signal: abort.signal,
+      source: () => this.#generations.source(),
+      closing: this.#closing.signal,
+      isAuthFailure,
+      isClosed: () => this.#internals._closed,
+      open: (credentials, controller, done) =>
+        this.#getConnection(credentials, controller, (error, connection) =>
+          done(
+            error ?? (connection ? null : new Error('mysql2 returned no connection')),
+            connection,
+          ),
+        ),
+      callback: (error, connection, versionId) => {
+        if (error) {
+          ;(callback as (error: unknown) => void)(error)
+          return
+        }
+        // A connection mysql2 handed out instead of opening one (a retry that found an idle one or
+        // waited in the queue) keeps its own version. Handed out even when not of the current
+        // version (an ACSPrevious login, a rotation during the login): it was opened for this
+        // caller, and is retired on release.
+        const opened = connection as PoolConnection
+        if (versionId !== undefined) this.#generations.remember(opened, versionId)
+        callback(null, opened)
+      },
     })
-    const closing = this.#closing.signal
-    const onClosing = () => abort.abort(closing.reason)
-    const settle = () => {
-      closing.removeEventListener('abort', onClosing)
-      login.close()
-    }
-    const fail = (error: unknown) => {
-      settle()
-      ;(callback as (error: unknown) => void)(error)
-    }
-    const opened = (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => {
-      if (error || connection === undefined) {
-        const failure = error ?? new Error('mysql2 returned no connection')
-        if (!isAuthFailure(failure)) fail(failure)
-        else if (!login.canRetry() || this.#internals._closed) fail(login.finish(failure))
-        else retry(failure)
-        return
-      }
-      settle()
-      // A connection mysql2 handed out instead of opening one (a retry that found an idle one or
-      // waited in the queue) keeps its own version. Handed out even when not of the current
-      // version (an ACSPrevious login, a rotation during the login): it was opened for this
-      // caller, and is retired on release.
-      const versionId = login.versionId
-      if (!this.#versions.has(connection) && versionId !== undefined) {
-        this.#versions.set(connection, versionId)
-      }
-      callback(null, connection)
-    }
-    const retry = (rejected: unknown) => {
-      if (closing.aborted) onClosing()
-      else closing.addEventListener('abort', onClosing, { once: true })
-      login
-        .next(rejected)
-        .then(
-          (credentials) => this.#getConnection(opened, () => Promise.resolve(credentials), abort),
-          fail,
-        )
-    }
-    this.#getConnection(opened, () => login.first(), abort)
   }
 
   /**
@@ -200,9 +176,9 @@ export class SecretPool extends CorePool {
    * `credentials` resolves, with those credentials in its own config.
    */
   #getConnection(
-    callback: (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => void,
-    credentials: () => DatabaseCredentials | Promise<DatabaseCredentials>,
+    credentials: AttemptCredentials,
     controller: AbortController,
+    callback: (error: NodeJS.ErrnoException | null, connection?: PoolConnection) => void,
   ): void {
     const config = this.#internals.config.connectionConfig
     const secret = this.#secret
@@ -211,14 +187,13 @@ export class SecretPool extends CorePool {
     config.stream = (options: { config: LoginConfig }) => {
       const own = options.config
       own.stream = undefined
+      const apply = (found: DatabaseCredentials) => applyCredentials(own, found, secret)
       const socket = deferredSocket(
         own,
         () => {
           // Cached credentials connect in this tick, as mysql2's own socket would.
           const read = credentials()
-          return read instanceof Promise
-            ? read.then((found) => applyCredentials(own, found, secret))
-            : applyCredentials(own, read, secret)
+          return read instanceof Promise ? read.then(apply) : apply(read)
         },
         controller,
       )
@@ -234,10 +209,7 @@ export class SecretPool extends CorePool {
   }
 
   #isStale(connection: object): boolean {
-    return (
-      this.#secret.recycleIdleOnRotation &&
-      this.#generations.isStale(this.#versions.get(connection))
-    )
+    return this.#secret.recycleIdleOnRotation && this.#generations.isStaleMember(connection)
   }
 
   /** Destroys idle connections of older generations (destroy() frees their slots). */

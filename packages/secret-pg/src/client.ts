@@ -37,9 +37,6 @@ export interface PoolBinding {
  */
 export const POOL_BINDING: unique symbol = Symbol('@org/secret-pg.pool')
 
-/** Secret version a client logged in with; set in {@link Client}'s static block. */
-export let versionOf: (client: Client) => string | undefined
-
 /**
  * Ends the rotation of a connect in progress: a wait for the secret (a cold read, a retry's
  * refresh or backoff) fails at once, and a login the server rejects from now on is not retried;
@@ -94,10 +91,8 @@ export class Client extends pg.Client {
   #connectTimer: ReturnType<typeof setTimeout> | undefined
   /** The connection pg's own `connectionTimeoutMillis` timer ends. */
   #timedConnection: unknown
-  #version: string | undefined
 
   static {
-    versionOf = (client) => client.#version
     abortRotation = (client, reason) => {
       if (client.#login !== undefined) client.#abort.abort(reason)
     }
@@ -212,15 +207,7 @@ export class Client extends pg.Client {
       signal: this.#abort.signal,
     })
     this.#login = login
-    const credentials = login.first()
-    return credentials instanceof Promise
-      ? credentials.then((found) => this.#apply(found))
-      : this.#apply(credentials)
-  }
-
-  /** A retry's target: the next credentials of the rotation after `rejected`. */
-  async #nextTarget(login: LoginRotation, rejected: unknown): Promise<SocketTarget | undefined> {
-    return this.#apply(await login.next(rejected))
+    return login.firstThen((credentials) => this.#apply(credentials))
   }
 
   /**
@@ -260,9 +247,10 @@ export class Client extends pg.Client {
     old.stream.destroy()
     // pg's timer ends the connection it was started for; #connectTimer bounds the rest.
     clearTimeout(self.connectionTimeoutHandle)
-    const socket = new DeferredSocket(() => this.#nextTarget(login, rejected), {
-      controller: this.#abort,
-    })
+    const socket = new DeferredSocket(
+      () => login.nextThen(rejected, (credentials) => this.#apply(credentials)),
+      { controller: this.#abort },
+    )
     const fresh = new pg.Client({ ...this.#config, stream: socket } as unknown as pg.ClientConfig)
     self.connection = (fresh as unknown as PgClientInternals).connection
     this.#socket = socket
@@ -286,7 +274,7 @@ export class Client extends pg.Client {
     if (login === undefined) return
     login.close()
     if (error !== null) return
-    this.#version = login.versionId
-    if (this.#version !== undefined) this.#pool?.connected(this, this.#version)
+    const versionId = login.versionId
+    if (versionId !== undefined) this.#pool?.connected(this, versionId)
   }
 }

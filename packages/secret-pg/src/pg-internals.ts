@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import { SecretClientError } from '@org/secret-client'
+import { DriverInternals } from '@org/secret-client/driver'
 import pg from 'pg'
 
 /**
@@ -68,60 +67,49 @@ export interface PgPoolInternals {
   _pulseQueue(): void
 }
 
-/** The installed pg's version, for error messages (`pg/package.json` is exported). */
-export const pgVersion: string = (() => {
-  try {
-    return String(createRequire(import.meta.url)('pg/package.json').version)
-  } catch {
-    return 'unknown'
-  }
-})()
+const check: DriverInternals = new DriverInternals({
+  wrapper: '@org/secret-pg',
+  driver: 'pg',
+  range: '>=8.7.3 <9',
+  from: import.meta.url,
+})
 
-function unsupported(member: string): SecretClientError {
-  return new SecretClientError(
-    'INVALID_CONFIG',
-    `@org/secret-pg needs pg >=8.7.3 <9; pg ${pgVersion} lacks ${member}`,
-  )
-}
+/** The installed pg's version, for error messages. */
+export const pgVersion: string = check.version
 
 const CLIENT_METHODS = ['_connect', '_handleErrorMessage'] as const
 let clientPrototypeChecked = false
 
 /**
  * `client` as {@link PgClientInternals}.
- * @throws {@link SecretClientError} `INVALID_CONFIG` naming the pg version and the missing member.
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the pg version and the missing member.
  */
 export function clientInternals(client: object): PgClientInternals {
   if (!clientPrototypeChecked) {
-    const prototype = pg.Client.prototype as unknown as Record<string, unknown>
-    for (const method of CLIENT_METHODS) {
-      if (typeof prototype[method] !== 'function') throw unsupported(`Client#${method}()`)
-    }
+    check.requireMethods(pg.Client.prototype, 'Client', CLIENT_METHODS)
     clientPrototypeChecked = true
   }
   const c = client as Partial<PgClientInternals>
-  if (typeof c.connection?.stream !== 'object') throw unsupported('Client#connection.stream')
-  if (typeof c.connectionParameters !== 'object') throw unsupported('Client#connectionParameters')
-  if (typeof c._connecting !== 'boolean') throw unsupported('Client#_connecting')
-  if (typeof c._ending !== 'boolean') throw unsupported('Client#_ending')
-  if (typeof c._connectionTimeoutMillis !== 'number') {
-    throw unsupported('Client#_connectionTimeoutMillis')
-  }
+  check.require(typeof c.connection?.stream === 'object', 'Client#connection.stream')
+  check.require(typeof c.connectionParameters === 'object', 'Client#connectionParameters')
+  check.require(typeof c._connecting === 'boolean', 'Client#_connecting')
+  check.require(typeof c._ending === 'boolean', 'Client#_ending')
+  check.require(typeof c._connectionTimeoutMillis === 'number', 'Client#_connectionTimeoutMillis')
   return c as PgClientInternals
 }
 
 /**
  * `pool` as {@link PgPoolInternals}.
- * @throws {@link SecretClientError} `INVALID_CONFIG` naming the pg version and the missing member.
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the pg version and the missing member.
  */
 export function poolInternals(pool: object): PgPoolInternals {
   const p = pool as Partial<PgPoolInternals>
-  if (typeof p.Client !== 'function') throw unsupported('Pool#Client (pg-pool)')
-  if (!Array.isArray(p._clients)) throw unsupported('Pool#_clients (pg-pool)')
-  if (!Array.isArray(p._idle)) throw unsupported('Pool#_idle (pg-pool)')
-  if (!(p._expired instanceof WeakSet)) throw unsupported('Pool#_expired (pg-pool >= 3.5)')
-  if (typeof p._remove !== 'function') throw unsupported('Pool#_remove() (pg-pool)')
-  if (typeof p._pulseQueue !== 'function') throw unsupported('Pool#_pulseQueue() (pg-pool)')
+  check.require(typeof p.Client === 'function', 'Pool#Client (pg-pool)')
+  check.require(Array.isArray(p._clients), 'Pool#_clients (pg-pool)')
+  check.require(Array.isArray(p._idle), 'Pool#_idle (pg-pool)')
+  check.require(p._expired instanceof WeakSet, 'Pool#_expired (pg-pool >= 3.5)')
+  check.require(typeof p._remove === 'function', 'Pool#_remove() (pg-pool)')
+  check.require(typeof p._pulseQueue === 'function', 'Pool#_pulseQueue() (pg-pool)')
   return p as PgPoolInternals
 }
 

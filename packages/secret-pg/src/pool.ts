@@ -1,7 +1,7 @@
 import { SecretClientError } from '@org/secret-client'
 import { CredentialGenerations, resolveDriverOptions } from '@org/secret-client/driver'
 import pg from 'pg'
-import { abortRotation, Client, POOL_BINDING, type PoolBinding, versionOf } from './client.js'
+import { abortRotation, Client, POOL_BINDING, type PoolBinding } from './client.js'
 import { pgOptionsSpec, rejectUnsupported } from './internal/pg-options-spec.js'
 import { type PgPoolInternals, poolInternals, removeIdleClient } from './pg-internals.js'
 import type { SecretPoolConfig } from './secret-pg-options.js'
@@ -56,6 +56,7 @@ export class Pool extends pg.Pool {
     const binding: PoolBinding = {
       generations,
       connected: (client, versionId) => {
+        generations.remember(client, versionId)
         // Logged in with a version that is not (or no longer) current — ACSPrevious while the
         // database lags the secret, or a rotation during the login: serve this checkout, then close.
         if (secret.recycleIdleOnRotation && generations.isStale(versionId)) {
@@ -109,7 +110,7 @@ export class Pool extends pg.Pool {
     const idle = new Set(pool._idle.map((item) => item.client))
     for (const client of pool._clients) {
       // Clients still connecting have no version yet; they are judged when they connect.
-      if (!(client instanceof Client) || !this.#generations.isStale(versionOf(client))) continue
+      if (!(client instanceof Client) || !this.#generations.isStaleMember(client)) continue
       if (idle.has(client)) removeIdleClient(pool, client)
       else pool._expired.add(client)
     }

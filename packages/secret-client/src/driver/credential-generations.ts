@@ -48,6 +48,8 @@ export class CredentialGenerations {
   #generation = 0
   /** Generation of every version that was current. */
   readonly #generations = new Map<string, number>()
+  /** The version each pooled connection logged in with. */
+  readonly #members = new WeakMap<object, string>()
   readonly #onRefresh = (event: RefreshEvent): void => {
     if (event.secretName === this.#secretName && event.versionStage === this.#stage) {
       this.note(event.versionId)
@@ -132,6 +134,25 @@ export class CredentialGenerations {
   /** Whether a connection that logged in with `versionId` belongs to an older generation. */
   isStale(versionId: string | undefined): boolean {
     return versionId !== undefined && this.#current !== undefined && versionId !== this.#current
+  }
+
+  /**
+   * Records that `member` (a pooled connection) logged in with `versionId`. A member keeps the
+   * version it was first recorded with: a pool that hands out a connection it had, instead of
+   * opening one, does not change it.
+   */
+  remember(member: object, versionId: string): void {
+    if (!this.#members.has(member)) this.#members.set(member, versionId)
+  }
+
+  /** The version `member` logged in with; `undefined` for one never recorded. */
+  versionOf(member: object): string | undefined {
+    return this.#members.get(member)
+  }
+
+  /** Whether `member` logged in with a version of an older generation (see `isStale`). */
+  isStaleMember(member: object): boolean {
+    return this.isStale(this.#members.get(member))
   }
 
   /**

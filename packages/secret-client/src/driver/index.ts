@@ -25,8 +25,14 @@ export {
   type SocketTarget,
   type SocketTargetResolver,
 } from './deferred-socket.js'
+export { DriverInternals, type DriverInternalsOptions } from './driver-internals.js'
 export { findCause } from './find-cause.js'
 export { LoginRotation, type LoginRotationOptions } from './login-rotation.js'
+export {
+  type AttemptCredentials,
+  type OpenWithRotationOptions,
+  openWithRotation,
+} from './open-with-rotation.js'
 export {
   type CredentialFields,
   credentialFields,

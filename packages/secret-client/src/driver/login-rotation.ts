@@ -48,6 +48,21 @@ export class LoginRotation {
     return cached
   }
 
+  /**
+   * {@link LoginRotation.first}'s credentials through `apply` (writing them where the driver reads
+   * them, returning where to connect): synchronously when they are cached.
+   * @throws as {@link LoginRotation.first}; the promise rejects with the read's error or `apply`'s.
+   */
+  firstThen<T>(apply: (credentials: DatabaseCredentials) => T): T | Promise<T> {
+    const credentials = this.first()
+    return credentials instanceof Promise ? credentials.then(apply) : apply(credentials)
+  }
+
+  /** {@link LoginRotation.next}'s credentials after the rejection `error`, through `apply`. */
+  async nextThen<T>(error: unknown, apply: (credentials: DatabaseCredentials) => T): Promise<T> {
+    return apply(await this.next(error))
+  }
+
   /** Version of the credentials of the login in progress (or the last one). */
   get versionId(): string | undefined {
     return this.#attempt?.credentials?.versionId ?? this.#first?.credentials.versionId

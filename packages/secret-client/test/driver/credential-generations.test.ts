@@ -413,3 +413,24 @@ describe('CredentialGenerations: the wrapped source peeks too', () => {
     expect(generations.source().peekDatabaseCredentials).toBeUndefined()
   })
 })
+
+describe('CredentialGenerations members', () => {
+  it('remembers the first version of a member and judges it against the current one', () => {
+    const generations = tracker()
+    const a = {}
+    const b = {}
+    generations.note('v1')
+    generations.remember(a, 'v1')
+    // Handed out again after a later login: keeps the version it logged in with.
+    generations.remember(a, 'v2')
+    expect(generations.versionOf(a)).toBe('v1')
+    expect(generations.versionOf(b)).toBeUndefined()
+    expect(generations.isStaleMember(a)).toBe(false)
+    expect(generations.isStaleMember(b)).toBe(false)
+    generations.note('v2')
+    generations.remember(b, 'v2')
+    expect(generations.isStaleMember(a)).toBe(true)
+    expect(generations.isStaleMember(b)).toBe(false)
+    generations.close()
+  })
+})

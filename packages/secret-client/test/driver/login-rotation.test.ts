@@ -4,34 +4,13 @@ import { resolveDriverOptions } from '../../src/driver/resolve-driver-options.js
 import type { DatabaseSecretSource } from '../../src/driver/rotation-attempt.js'
 import { isSecretClientError } from '../../src/errors.js'
 import { SecretCacheClient } from '../../src/secret-cache-client.js'
-import type { FetchSecretRequest, SecretRecord } from '../../src/types.js'
-
-const NAME = 'db/app'
-
-class FakeKms {
-  readonly stages = new Map<string, SecretRecord>()
-  fetches = 0
-  set(stage: string, versionId: string, password: string): void {
-    this.stages.set(stage, {
-      secretName: NAME,
-      versionId,
-      secretValue: JSON.stringify({ AccountName: 'app', AccountPassword: password }),
-      versionStages: [stage],
-    })
-  }
-  async fetchSecret(request: FetchSecretRequest): Promise<SecretRecord> {
-    this.fetches += 1
-    const found = this.stages.get(request.versionStage)
-    if (!found) throw Object.assign(new Error('kms'), { code: 'Forbidden.ResourceNotFound' })
-    return found
-  }
-}
+import { NAME, StageKms } from './_stage-kms.js'
 
 class DriverError extends Error {
   readonly errno = 1045
 }
 
-let kms: FakeKms
+let kms: StageKms
 let client: SecretCacheClient
 const logins: LoginRotation[] = []
 
@@ -50,7 +29,7 @@ function login(source?: () => DatabaseSecretSource): LoginRotation {
 }
 
 beforeEach(() => {
-  kms = new FakeKms()
+  kms = new StageKms()
   client = new SecretCacheClient({
     fetcher: kms,
     minRefreshIntervalMs: 0,
@@ -101,6 +80,23 @@ describe('LoginRotation', () => {
       peekDatabaseCredentials: () => credentials,
     }
     expect(login(() => source).first()).toBe(credentials)
+  })
+
+  it('firstThen() applies cached credentials synchronously, nextThen() the next ones', async () => {
+    kms.set('ACSCurrent', 'v1', 'pw1')
+    const applied: string[] = []
+    const apply = (credentials: { versionId: string }) => {
+      applied.push(credentials.versionId)
+      return { port: applied.length }
+    }
+    const cold = login().firstThen(apply)
+    expect(cold).toBeInstanceOf(Promise)
+    expect(await cold).toEqual({ port: 1 })
+    const warm = login()
+    expect(warm.firstThen(apply)).toEqual({ port: 2 })
+    kms.set('ACSCurrent', 'v2', 'pw2')
+    expect(await warm.nextThen(new DriverError('Access denied'), apply)).toEqual({ port: 3 })
+    expect(applied).toEqual(['v1', 'v1', 'v2'])
   })
 
   it('first() throws what resolving the source throws', () => {
