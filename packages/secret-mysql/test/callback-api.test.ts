@@ -1,5 +1,11 @@
 import { SecretCacheClient } from '@org/secret-client'
-import { describeWithServer, probeMariaDb, randomPassword } from '@org/test-support'
+import {
+  describeWithServer,
+  probeMariaDb,
+  type RotatingAccount,
+  randomPassword,
+  rotatingAccount,
+} from '@org/test-support'
 import mysql2 from 'mysql2'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import mysql, {
@@ -12,7 +18,6 @@ import mysql, {
   type QueryError,
   type RowDataPacket,
 } from '../src/index.js'
-import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
 let acct: RotatingAccount
 

@@ -6,7 +6,9 @@ import {
   type MariaDbHelper,
   mariadb,
   probeMariaDb,
+  type RotatingAccount,
   randomPassword,
+  rotatingAccount,
 } from '@org/test-support'
 import mysql2 from 'mysql2'
 import mysql2Promise from 'mysql2/promise'
@@ -20,7 +22,6 @@ import {
   isSecretClientError,
 } from '../src/index.js'
 import * as secretPromise from '../src/promise.js'
-import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
 /**
  * Differential tests: every scenario runs twice, once with raw `mysql2` (an account with a static

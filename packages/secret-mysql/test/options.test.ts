@@ -3,7 +3,12 @@ import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { SecretCacheClient, SecretClientError } from '@org/secret-client'
-import { describeWithServer, probeMariaDb } from '@org/test-support'
+import {
+  describeWithServer,
+  probeMariaDb,
+  type RotatingAccount,
+  rotatingAccount,
+} from '@org/test-support'
 import mysql2 from 'mysql2'
 import mysql2Promise from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -15,7 +20,6 @@ import {
   poolInternals,
 } from '../src/mysql2-internals.js'
 import secretPromise, * as namedPromise from '../src/promise.js'
-import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
 const require = createRequire(import.meta.url)
 

@@ -1,7 +1,11 @@
-import { describeWithServer, probeMariaDb } from '@org/test-support'
+import {
+  describeWithServer,
+  probeMariaDb,
+  type RotatingAccount,
+  rotatingAccount,
+} from '@org/test-support'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createPool, type PoolConnection, secretPoolState } from '../src/promise.js'
-import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
 const currentUser = async (connection: PoolConnection) => {
   const [rows] = await connection.query('SELECT CURRENT_USER() AS me')

@@ -1,8 +1,12 @@
-import { describeWithServer, probeMariaDb } from '@org/test-support'
+import {
+  describeWithServer,
+  probeMariaDb,
+  type RotatingAccount,
+  rotatingAccount,
+} from '@org/test-support'
 import mysql from 'mysql2'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createConnection, isSecretClientError, type RowDataPacket } from '../src/index.js'
-import { type RotatingAccount, rotatingAccount } from './helpers/rotating-account.js'
 
 let acct: RotatingAccount
 

@@ -9,3 +9,8 @@ export {
   type StartPostgresOptions,
   startPostgres,
 } from './start-postgres.js'
+export {
+  type RotatingAccount,
+  type RotatingAccountOptions,
+  rotatingAccount,
+} from './rotating-account.js'

@@ -1,5 +1,6 @@
 import { type FetchSecretRequest, SecretCacheClient, type SecretRecord } from '@org/secret-client'
-import { type MariaDbHelper, mariadb, randomPassword } from '@org/test-support'
+import { type MariaDbHelper, mariadb } from './mariadb.js'
+import { randomPassword } from './random-name.js'
 
 /**
  * A real MariaDB account and database, with a secret served by an in-memory KMS the test

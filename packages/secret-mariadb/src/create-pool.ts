@@ -1,0 +1,24 @@
+import { resolveDriverOptions } from '@org/secret-client/driver'
+import type { Pool } from 'mariadb'
+import { mariadbOptionsSpec } from './internal/mariadb-options-spec.js'
+import type { SecretPoolConfig } from './secret-options.js'
+import { SecretPool } from './secret-pool.js'
+
+/**
+ * The connector's `createPool`, with credentials from a secret: a {@link SecretPool}, typed as the
+ * connector's `Pool`. As the connector does, it starts opening connections at once (after reading
+ * the secret) and has a default `'error'` listener, so a failure to open one never crashes the
+ * process.
+ * @throws `SecretClientError` `INVALID_CONFIG` (from `@org/secret-client`) for bad options,
+ *   synchronously, as the connector throws for its own.
+ */
+export function createPool(config: SecretPoolConfig): Pool {
+  const { driverOptions, secret } = resolveDriverOptions<Record<string, unknown>>(
+    config,
+    mariadbOptionsSpec('pool'),
+  )
+  const pool = new SecretPool(driverOptions, secret)
+  // As the connector's createPool does: an 'error' nobody listens to is not fatal.
+  pool.on('error', () => {})
+  return pool as unknown as Pool
+}

@@ -1,0 +1,18 @@
+export {
+  AuthRetryExhaustedError,
+  closeDefaultSecretClient,
+  isSecretClientError,
+  type RotationRetryOptions,
+  SecretClientError,
+} from '@org/secret-client'
+export * from 'mariadb'
+export { createConnection } from './create-connection.js'
+export { createPool } from './create-pool.js'
+export { isAuthFailure } from './is-auth-failure.js'
+export type {
+  SecretConnectionConfig,
+  SecretOptions,
+  SecretPoolConfig,
+  SecretPoolSecretOptions,
+} from './secret-options.js'
+export { SecretPool, type SecretPoolState, secretPoolState } from './secret-pool.js'

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: { compilerOptions: { stripInternal: true } },
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  // `import.meta.url` in the CommonJS build (mariadb-internals reads mariadb's version through it).
+  shims: true,
+  external: ['mariadb', '@org/secret-client'],
+})
