@@ -15,6 +15,11 @@ import mariadb, {
   type UpsertResult,
 } from 'mariadb'
 import {
+  closingPoolError,
+  poolAlreadyClosedError,
+  poolClosedError,
+} from './internal/pool-errors.js'
+import {
   type GenerationOwner,
   PoolGeneration,
   type PoolRequest,
@@ -129,7 +134,7 @@ export class SecretPool extends EventEmitter {
   getConnection(): Promise<PoolConnection> {
     return new Promise((resolve, reject) => {
       const request: PoolRequest = { resolve, reject }
-      if (this.#closed) this.#rejectClosed(request)
+      if (this.#closed) request.reject(poolClosedError())
       else {
         this.#waiting.push(request)
         this.#dispatch()
@@ -205,10 +210,7 @@ export class SecretPool extends EventEmitter {
    * stops following the secret. A second call rejects as the connector's does.
    */
   end(): Promise<void> {
-    if (this.#ended !== undefined) {
-      // The connector's own 'pool is already closed' error, when a connector pool exists.
-      return this.#last === undefined ? this.#ended : this.#last.pool.end()
-    }
+    if (this.#ended !== undefined) return Promise.reject(poolAlreadyClosedError())
     this.#closed = true
     this.#closing.abort(new Error('pool ended'))
     this.#generations.close()
@@ -216,7 +218,9 @@ export class SecretPool extends EventEmitter {
     this.#rotation = undefined
     const current = this.#current
     this.#current = undefined
-    for (const request of this.#waiting.splice(0)) this.#rejectClosed(request)
+    // Those waiting for a secret read or the rotation's next credentials; the connector pools'
+    // own end() rejects the requests they hold.
+    for (const request of this.#waiting.splice(0)) request.reject(closingPoolError())
     const all = [...this.#draining, ...(current === undefined ? [] : [current])]
     this.#draining.clear()
     this.#ended = Promise.all(all.map((generation) => generation.end())).then(() => undefined)
@@ -339,16 +343,17 @@ export class SecretPool extends EventEmitter {
   #rejected(generation: PoolGeneration, error: unknown, requeue: PoolRequest[]): void {
     this.#waiting.push(...requeue)
     if (this.#closed) {
-      for (const request of this.#waiting.splice(0)) this.#rejectClosed(request)
+      for (const request of this.#waiting.splice(0)) request.reject(closingPoolError())
       return
     }
+    // Its waiting requests cannot be served by new logins there: they go where requests go now.
+    this.#waiting.push(...generation.abandonAll())
     if (generation.rejected || generation !== this.#current) {
       generation.rejected = true
       this.#dispatch()
       return
     }
     generation.rejected = true
-    this.#waiting.push(...generation.abandonAll())
     this.#current = undefined
     this.#retire(generation)
     const driverError = findCause(error, isLoginRejection) ?? error
@@ -385,8 +390,12 @@ export class SecretPool extends EventEmitter {
     if (this.#rotation === rotation) this.#rotation = undefined
   }
 
-  /** `generation` takes no more requests; it ends once its connections are back. */
+  /**
+   * `generation` takes no more requests; those still waiting there go to the next generation
+   * (its credentials are the current ones), and it ends once its connections are back.
+   */
   #retire(generation: PoolGeneration): void {
+    this.#waiting.push(...generation.abandonAll())
     generation.draining = true
     this.#draining.add(generation)
     this.#settled(generation)
@@ -400,20 +409,6 @@ export class SecretPool extends EventEmitter {
 
   #failWaiting(error: unknown): void {
     for (const request of this.#waiting.splice(0)) request.reject(error)
-  }
-
-  /** A request after `end()`: the connector's own closed-pool error where a pool exists. */
-  #rejectClosed(request: PoolRequest): void {
-    if (this.#last !== undefined) {
-      this.#last.pool.getConnection().then(request.resolve, request.reject)
-      return
-    }
-    const { secretName } = this.#secret
-    request.reject(
-      new SecretClientError('ABORTED', `secret "${secretName}": the pool was ended`, {
-        secretName,
-      }),
-    )
   }
 }
 

@@ -61,7 +61,8 @@ export class PoolGeneration {
     for (const event of FORWARDED) {
       this.pool.on(event as 'acquire', (...args: unknown[]) => {
         owner.forward(event, ...args)
-        if (event === 'release') owner.settled(this)
+        // The connector emits 'release' before it takes the connection out of its active ones.
+        if (event === 'release') process.nextTick(() => owner.settled(this))
       })
     }
     // The connector reports a rejected login of its pool only here (it retries by itself and the
