@@ -1,3 +1,13 @@
+export {
+  type BenchSecret,
+  benchMariaDb,
+  compareConnectLatency,
+  compareThroughput,
+  medianRatio,
+  type Side,
+  startBenchSecret,
+  type ThroughputComparison,
+} from './bench-harness.js'
 export type {
   ConformanceConnectOptions,
   ConformancePoolOptions,

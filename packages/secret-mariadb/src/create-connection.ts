@@ -1,6 +1,9 @@
+import type { DatabaseCredentials } from '@org/secret-client'
 import {
   connectWithSecret,
   credentialFields,
+  type DatabaseSecretSource,
+  peekCredentials,
   resolveDriverOptions,
 } from '@org/secret-client/driver'
 import mariadb, { type Connection } from 'mariadb'
@@ -20,22 +23,38 @@ import type { SecretConnectionConfig } from './secret-options.js'
  * As with the connector, every error — bad options included (`SecretClientError`
  * `INVALID_CONFIG`) — is a rejection, never a synchronous throw.
  */
-export async function createConnection(config: SecretConnectionConfig): Promise<Connection> {
-  const { driverOptions, secret } = resolveDriverOptions<Record<string, unknown>>(
-    config,
-    mariadbOptionsSpec('connection'),
-  )
-  const { connection } = await connectWithSecret({
-    source: secret.source(),
+export function createConnection(config: SecretConnectionConfig): Promise<Connection> {
+  let resolved: ReturnType<typeof resolveDriverOptions<Record<string, unknown>>>
+  let source: DatabaseSecretSource
+  let cached: DatabaseCredentials | undefined
+  try {
+    resolved = resolveDriverOptions<Record<string, unknown>>(
+      config,
+      mariadbOptionsSpec('connection'),
+    )
+    source = resolved.secret.source()
+    cached = peekCredentials(source, resolved.secret.secretName, resolved.secret.versionStage)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  const { driverOptions, secret } = resolved
+  const connect = (credentials: DatabaseCredentials) =>
+    mariadb.createConnection({ ...driverOptions, ...credentialFields(credentials, secret.given) })
+  const rotation = {
+    source,
     secretName: secret.secretName,
     versionStage: secret.versionStage,
     retry: secret.rotationRetry,
     isAuthFailure,
-    connect: (credentials) =>
-      mariadb.createConnection({
-        ...driverOptions,
-        ...credentialFields(credentials, secret.given),
-      }),
+    connect,
+  }
+  if (cached === undefined) return connectWithSecret(rotation).then(({ connection }) => connection)
+  // Cached credentials: the connector's own promise, the rotation built only on a rejection.
+  const first = { credentials: cached, startedAt: Date.now() }
+  return connect(cached).catch((error: unknown) => {
+    if (!isAuthFailure(error)) throw error
+    return connectWithSecret({ ...rotation, first, rejected: error }).then(
+      ({ connection }) => connection,
+    )
   })
-  return connection
 }

@@ -1,16 +1,17 @@
+export { fmt, median, quantile, type Throughput, timedThroughput } from './bench-stats.js'
 export { freePort } from './free-port.js'
 export { type MariaDbHelper, type MariaDbOptions, mariadb, probeMariaDb } from './mariadb.js'
 export { pgIdentifier, pgLiteral } from './pg-quote.js'
 export { randomName, randomPassword, runPrefix } from './random-name.js'
 export { describeWithServer, requireServer } from './require-server.js'
 export {
+  type RotatingAccount,
+  type RotatingAccountOptions,
+  rotatingAccount,
+} from './rotating-account.js'
+export {
   type PgServer,
   probeEmbeddedPostgres,
   type StartPostgresOptions,
   startPostgres,
 } from './start-postgres.js'
-export {
-  type RotatingAccount,
-  type RotatingAccountOptions,
-  rotatingAccount,
-} from './rotating-account.js'

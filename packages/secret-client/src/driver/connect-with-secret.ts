@@ -1,5 +1,10 @@
 import type { DatabaseCredentials } from '../types.js'
-import { RotationAttempt, type RotationAttemptOptions } from './rotation-attempt.js'
+import {
+  peekCredentials,
+  RotationAttempt,
+  type RotationAttemptOptions,
+} from './rotation-attempt.js'
+import { resolveRotationRetry } from './rotation-retry.js'
 
 /** Options of {@link connectWithSecret}. */
 export interface ConnectWithSecretOptions<T> extends RotationAttemptOptions {
@@ -7,6 +12,12 @@ export interface ConnectWithSecretOptions<T> extends RotationAttemptOptions {
   connect(credentials: DatabaseCredentials): Promise<T>
   /** Whether a `connect` error means the credentials were rejected (driver-specific, by code). */
   isAuthFailure(error: unknown): boolean
+  /**
+   * With `first`: the authentication failure of that first attempt, made by the caller itself (a
+   * driver's warm path that connected with `peekCredentials` at once); the loop starts with the
+   * next credentials.
+   */
+  rejected?: unknown
 }
 
 /** Result of {@link connectWithSecret}: the connection and the credentials that opened it. */
@@ -28,14 +39,63 @@ export interface ConnectedWithSecret<T> {
  * Errors that are not authentication failures are rethrown at once, as are definitive secret
  * errors (`SECRET_NOT_FOUND`, `ACCESS_DENIED`); `signal` ends the call with `ABORTED`. Only
  * connection establishment is retried, never a statement.
+ *
+ * With the credentials cached, `connect` is called synchronously and no rotation state is built
+ * until the database rejects them: a warm connect costs one cache lookup.
  * @throws {@link SecretClientError} `INVALID_CONFIG` for a malformed `retry`.
  */
-export async function connectWithSecret<T>(
+export function connectWithSecret<T>(
   options: ConnectWithSecretOptions<T>,
+): Promise<ConnectedWithSecret<T>> {
+  if (options.first !== undefined && options.rejected !== undefined) {
+    return connectThroughRotation(options, options.rejected)
+  }
+  let cached: DatabaseCredentials | undefined
+  try {
+    resolveRotationRetry(options.retry)
+    if (!options.signal?.aborted) {
+      cached = peekCredentials(
+        options.source,
+        options.secretName,
+        options.versionStage ?? 'ACSCurrent',
+      )
+    }
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  if (cached === undefined) return connectThroughRotation(options, undefined)
+  // Cached credentials (the common case): one connect, no rotation state built until the database
+  // rejects them — the deadline then counts from this first attempt.
+  const credentials = cached
+  const startedAt = (options.now ?? Date.now)()
+  let connecting: Promise<T>
+  try {
+    connecting = options.connect(credentials)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return connecting.then(
+    (connection) => ({ connection, credentials }),
+    (error: unknown) => {
+      if (!options.isAuthFailure(error)) throw error
+      return connectThroughRotation({ ...options, first: { credentials, startedAt } }, error)
+    },
+  )
+}
+
+/** The loop from the first read, or (`rejected` given) after the rejection of `options.first`. */
+async function connectThroughRotation<T>(
+  options: ConnectWithSecretOptions<T>,
+  rejected: unknown,
 ): Promise<ConnectedWithSecret<T>> {
   const attempt = new RotationAttempt(options)
   try {
-    let credentials = await attempt.first()
+    let credentials: DatabaseCredentials
+    if (options.first === undefined) credentials = await attempt.first()
+    else {
+      if (!attempt.canRetry()) throw attempt.finish(rejected)
+      credentials = await attempt.next(rejected)
+    }
     for (;;) {
       try {
         return { connection: await options.connect(credentials), credentials }
