@@ -8,6 +8,8 @@ export {
 export * from 'mariadb'
 export { createConnection } from './create-connection.js'
 export { createPool } from './create-pool.js'
+export { createPoolCluster } from './create-pool-cluster.js'
+export { importFile, type SecretImportFileConfig } from './import-file.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export type {
   SecretConnectionConfig,

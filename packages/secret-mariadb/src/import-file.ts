@@ -1,0 +1,29 @@
+import { SecretClientError } from '@org/secret-client'
+import { createConnection } from './create-connection.js'
+import type { SecretConnectionConfig } from './secret-options.js'
+
+/** Options of {@link importFile}: a connection's, plus the SQL file. */
+export type SecretImportFileConfig = SecretConnectionConfig & {
+  /** Path of the SQL file to run. */
+  file: string
+}
+
+/**
+ * The connector's `importFile` (mariadb ≥ 3.2): runs a SQL file on a connection opened with the
+ * secret's credentials (through a rotation, as {@link createConnection}), then ends it.
+ * @throws `SecretClientError` `INVALID_CONFIG` (as a rejection) for bad options or a connector
+ *   without `importFile`; otherwise the connector's own errors.
+ */
+export async function importFile(config: SecretImportFileConfig): Promise<void> {
+  const { file, ...options } = config
+  const connection = await createConnection(options)
+  try {
+    const run = (connection as { importFile?: (opts: object) => Promise<void> }).importFile
+    if (typeof run !== 'function') {
+      throw new SecretClientError('INVALID_CONFIG', 'importFile() needs mariadb >= 3.2')
+    }
+    await run.call(connection, { file, database: options.database })
+  } finally {
+    await connection.end()
+  }
+}
