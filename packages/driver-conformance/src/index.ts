@@ -8,6 +8,11 @@ export {
   startBenchSecret,
   type ThroughputComparison,
 } from './bench-harness.js'
+export {
+  type DefaultClientAdapter,
+  type DefaultClientOptions,
+  runDefaultClientConformance,
+} from './default-client-conformance.js'
 export type {
   ConformanceConnectOptions,
   ConformancePoolOptions,
@@ -22,5 +27,11 @@ export {
   type FixtureSubType,
   startEmulatorFixture,
 } from './emulator-fixture.js'
+export {
+  clearKmsEnvironment,
+  KMS_ENVIRONMENT_KEYS,
+  saveKmsEnvironment,
+  useEmulatorEnvironment,
+} from './kms-environment.js'
 export { type HandleCounts, openHandleCounts, waitForHandles } from './open-handles.js'
 export { type DriverConformanceOptions, runDriverConformance } from './run-driver-conformance.js'
