@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/callback.ts'],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
@@ -9,5 +9,7 @@ export default defineConfig({
   target: 'node20',
   // `import.meta.url` in the CommonJS build (mariadb-internals reads mariadb's version through it).
   shims: true,
+  // One copy of each class per format: `secretPoolState` must recognise pools of both entries.
+  splitting: true,
   external: ['mariadb', '@org/secret-client'],
 })

@@ -10,6 +10,7 @@ export { createConnection } from './create-connection.js'
 export { createPool } from './create-pool.js'
 export { createPoolCluster } from './create-pool-cluster.js'
 export { importFile, type SecretImportFileConfig } from './import-file.js'
+export { type SecretPoolState, secretPoolState } from './internal/generational-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'
 export type {
   SecretConnectionConfig,
@@ -17,4 +18,4 @@ export type {
   SecretPoolConfig,
   SecretPoolSecretOptions,
 } from './secret-options.js'
-export { SecretPool, type SecretPoolState, secretPoolState } from './secret-pool.js'
+export { SecretPool } from './secret-pool.js'

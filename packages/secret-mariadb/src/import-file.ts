@@ -1,5 +1,6 @@
 import { SecretClientError } from '@org/secret-client'
 import { createConnection } from './create-connection.js'
+import { rethrowUncaught } from './internal/pool-errors.js'
 import type { SecretConnectionConfig } from './secret-options.js'
 
 /** Options of {@link importFile}: a connection's, plus the SQL file. */
@@ -26,4 +27,20 @@ export async function importFile(config: SecretImportFileConfig): Promise<void> 
   } finally {
     await connection.end()
   }
+}
+
+/**
+ * The callback API's `importFile(config, callback)` (`mariadb/callback`), as {@link importFile}.
+ * Errors thrown by `callback` surface as uncaught exceptions, as with the connector.
+ */
+export function importFileCallback(
+  config: SecretImportFileConfig,
+  callback: (error: Error | null) => void,
+): void {
+  importFile(config)
+    .then(
+      () => callback(null),
+      (error: Error) => callback(error),
+    )
+    .catch(rethrowUncaught)
 }

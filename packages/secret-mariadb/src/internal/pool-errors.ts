@@ -24,3 +24,17 @@ export const poolClosedError = (): Error => sqlError('pool is closed', 45027)
 
 /** `ER_POOL_ALREADY_CLOSED` (45027): a second `end()`. */
 export const poolAlreadyClosedError = (): Error => sqlError('pool is already closed', 45027)
+
+/** `ER_MISSING_PARAMETER` (45016): a callback-API `getConnection()` without its callback. */
+export const missingCallbackError = (): Error =>
+  sqlError('missing mandatory callback parameter', 45016)
+
+/**
+ * Throws `error` as an uncaught exception on the next tick, as the connector does with an error
+ * thrown by the application's callback (it must not become an unhandled rejection).
+ */
+export const rethrowUncaught = (error: unknown): void => {
+  process.nextTick(() => {
+    throw error
+  })
+}

@@ -1,33 +1,33 @@
 import type { DatabaseCredentials } from '@org/secret-client'
 import { credentialFields, type GivenLocation } from '@org/secret-client/driver'
-import mariadb, { type Pool, type PoolConnection } from 'mariadb'
 import { isAuthFailure } from '../is-auth-failure.js'
+import type { InnerApi, InnerPool } from './inner-api.js'
 
 /** The pool events a generation passes on to the pool the application holds. */
 const FORWARDED = ['acquire', 'connection', 'enqueue', 'release'] as const
 
 /** A `getConnection()` of the application, until it is settled. */
-export interface PoolRequest {
-  resolve(connection: PoolConnection): void
+export interface PoolRequest<C = unknown> {
+  resolve(connection: C): void
   reject(error: unknown): void
 }
 
 /** What a generation tells the pool that owns it. */
-export interface GenerationOwner {
+export interface GenerationOwner<C> {
   /** Passes an event of the inner pool on to the application's pool. */
   forward(event: string, ...args: unknown[]): void
   /**
    * The inner pool's login was rejected (an `'error'` event, or a request's rejection whose
    * request comes along to be sent elsewhere).
    */
-  rejected(generation: PoolGeneration, error: unknown, requeue: PoolRequest[]): void
+  rejected(generation: PoolGeneration<C>, error: unknown, requeue: PoolRequest<C>[]): void
   /** A connection was released or a request settled: a draining generation may end now. */
-  settled(generation: PoolGeneration): void
+  settled(generation: PoolGeneration<C>): void
 }
 
 /** One request in flight on a generation; `abandoned` once moved to another generation. */
-interface Ticket {
-  readonly request: PoolRequest
+interface Ticket<C> {
+  readonly request: PoolRequest<C>
   abandoned: boolean
 }
 
@@ -38,28 +38,31 @@ interface Ticket {
  * connections finish their work, then it ends. A generation whose login is rejected hands its
  * waiting requests back (they were never given a connection, so nothing is replayed).
  */
-export class PoolGeneration {
-  readonly pool: Pool
+export class PoolGeneration<C> {
+  readonly pool: InnerPool
   readonly credentials: DatabaseCredentials
   /** Set once a login of this generation was rejected. */
   rejected = false
   /** Set once the owner sends it no more requests. */
   draining = false
-  readonly #owner: GenerationOwner
-  readonly #tickets = new Set<Ticket>()
+  readonly #owner: GenerationOwner<C>
+  readonly #api: InnerApi<C>
+  readonly #tickets = new Set<Ticket<C>>()
   #ending: Promise<void> | undefined
 
   constructor(
+    api: InnerApi<C>,
     options: Readonly<Record<string, unknown>>,
     credentials: DatabaseCredentials,
     given: GivenLocation,
-    owner: GenerationOwner,
+    owner: GenerationOwner<C>,
   ) {
     this.credentials = credentials
     this.#owner = owner
-    this.pool = mariadb.createPool({ ...options, ...credentialFields(credentials, given) })
+    this.#api = api
+    this.pool = api.createPool({ ...options, ...credentialFields(credentials, given) })
     for (const event of FORWARDED) {
-      this.pool.on(event as 'acquire', (...args: unknown[]) => {
+      this.pool.on(event, (...args: unknown[]) => {
         owner.forward(event, ...args)
         // The connector emits 'release' before it takes the connection out of its active ones.
         if (event === 'release') process.nextTick(() => owner.settled(this))
@@ -67,7 +70,7 @@ export class PoolGeneration {
     }
     // The connector reports a rejected login of its pool only here (it retries by itself and the
     // request times out after acquireTimeout): the owner moves on to the next credentials.
-    ;(this.pool as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => {
+    this.pool.on('error', (error: unknown) => {
       if (isAuthFailure(error)) owner.rejected(this, error, [])
       else owner.forward('error', error)
     })
@@ -88,15 +91,15 @@ export class PoolGeneration {
    * Asks the inner pool for a connection for `request`. `onConnection` sees it before the
    * request does; an authentication failure goes to the owner with the request.
    */
-  issue(request: PoolRequest, onConnection: (connection: PoolConnection) => void): void {
-    const ticket: Ticket = { request, abandoned: false }
+  issue(request: PoolRequest<C>, onConnection: (connection: C) => void): void {
+    const ticket: Ticket<C> = { request, abandoned: false }
     this.#tickets.add(ticket)
-    this.pool.getConnection().then(
+    this.#api.getConnection(this.pool).then(
       (connection) => {
         this.#tickets.delete(ticket)
         if (ticket.abandoned) {
           // Its request was served elsewhere: back to this pool, unused.
-          connection.release().catch(() => {})
+          this.#api.release(connection)
         } else {
           onConnection(connection)
           request.resolve(connection)
@@ -116,8 +119,8 @@ export class PoolGeneration {
   }
 
   /** Marks every request in flight as moved; returns them for another generation. */
-  abandonAll(): PoolRequest[] {
-    const moved: PoolRequest[] = []
+  abandonAll(): PoolRequest<C>[] {
+    const moved: PoolRequest<C>[] = []
     for (const ticket of this.#tickets) {
       if (ticket.abandoned) continue
       ticket.abandoned = true
@@ -136,10 +139,7 @@ export class PoolGeneration {
    * Never rejects.
    */
   end(): Promise<void> {
-    this.#ending ??= this.pool.end().then(
-      () => undefined,
-      () => undefined,
-    )
+    this.#ending ??= this.#api.end(this.pool)
     return this.#ending
   }
 }
