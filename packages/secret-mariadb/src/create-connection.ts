@@ -3,6 +3,7 @@ import {
   connectWithSecret,
   credentialFields,
   type DatabaseSecretSource,
+  type DriverSecret,
   peekCredentials,
   resolveDriverOptions,
 } from '@org/secret-client/driver'
@@ -38,23 +39,44 @@ export function createConnection(config: SecretConnectionConfig): Promise<Connec
     return Promise.reject(error)
   }
   const { driverOptions, secret } = resolved
-  const connect = (credentials: DatabaseCredentials) =>
-    mariadb.createConnection({ ...driverOptions, ...credentialFields(credentials, secret.given) })
-  const rotation = {
+  if (cached === undefined) return connectThroughRotation(driverOptions, secret, source)
+  // Cached credentials (the common case): the connector's own promise, in this tick; nothing of
+  // the rotation is built unless the server rejects them.
+  const credentials = cached
+  const startedAt = Date.now()
+  return connectWith(driverOptions, secret, credentials).catch((error: unknown) => {
+    if (!isAuthFailure(error)) throw error
+    return connectThroughRotation(driverOptions, secret, source, { credentials, startedAt }, error)
+  })
+}
+
+/** The connector's `createConnection` with `credentials` written into the options. */
+function connectWith(
+  driverOptions: Readonly<Record<string, unknown>>,
+  secret: DriverSecret,
+  credentials: DatabaseCredentials,
+): Promise<Connection> {
+  return mariadb.createConnection({
+    ...driverOptions,
+    ...credentialFields(credentials, secret.given),
+  })
+}
+
+/** The kit's rotation-aware connect, from the first read or after `first` was rejected. */
+function connectThroughRotation(
+  driverOptions: Readonly<Record<string, unknown>>,
+  secret: DriverSecret,
+  source: DatabaseSecretSource,
+  first?: { credentials: DatabaseCredentials; startedAt: number },
+  rejected?: unknown,
+): Promise<Connection> {
+  return connectWithSecret({
     source,
     secretName: secret.secretName,
     versionStage: secret.versionStage,
     retry: secret.rotationRetry,
     isAuthFailure,
-    connect,
-  }
-  if (cached === undefined) return connectWithSecret(rotation).then(({ connection }) => connection)
-  // Cached credentials: the connector's own promise, the rotation built only on a rejection.
-  const first = { credentials: cached, startedAt: Date.now() }
-  return connect(cached).catch((error: unknown) => {
-    if (!isAuthFailure(error)) throw error
-    return connectWithSecret({ ...rotation, first, rejected: error }).then(
-      ({ connection }) => connection,
-    )
-  })
+    connect: (credentials) => connectWith(driverOptions, secret, credentials),
+    ...(first === undefined ? {} : { first, rejected }),
+  }).then(({ connection }) => connection)
 }

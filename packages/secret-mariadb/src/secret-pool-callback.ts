@@ -81,6 +81,17 @@ export class SecretPoolCallback extends GenerationalPool<PoolConnection> {
     values: unknown,
     callback: Callback | undefined,
   ): void {
+    // The current generation's own method when it has an idle connection (see directPool).
+    const pool = this.directPool()
+    if (pool !== undefined) {
+      ;(pool as unknown as Record<string, (...args: unknown[]) => void>)[method]?.call(
+        pool,
+        sql,
+        values,
+        callback,
+      )
+      return
+    }
     this.acquire()
       .then(
         (connection) => {

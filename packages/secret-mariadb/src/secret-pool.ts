@@ -1,6 +1,6 @@
 import { SecretClientError } from '@org/secret-client'
 import type { DriverSecret } from '@org/secret-client/driver'
-import type { PoolConnection, QueryOptions, SqlImportOptions, UpsertResult } from 'mariadb'
+import type { Pool, PoolConnection, QueryOptions, SqlImportOptions, UpsertResult } from 'mariadb'
 import { GenerationalPool } from './internal/generational-pool.js'
 import { promiseApi } from './internal/inner-api.js'
 
@@ -36,14 +36,24 @@ export class SecretPool extends GenerationalPool<PoolConnection> {
     return this.acquire()
   }
 
-  /** The connector's `query()`: a connection of the current generation, released after. */
+  /**
+   * The connector's `query()`: the current generation's own `query()` when it has an idle
+   * connection, else a connection of the current generation (waiting, if need be, through a
+   * rotation), released after.
+   */
   query<T = unknown>(sql: string | QueryOptions, values?: unknown): Promise<T> {
-    return this.#withConnection((connection) => connection.query(sql, values))
+    return (
+      this.#direct<T>((pool) => pool.query(sql, values)) ??
+      this.#withConnection((connection) => connection.query(sql, values))
+    )
   }
 
   /** The connector's `execute()` (a prepared statement), as {@link SecretPool.query}. */
   execute<T = unknown>(sql: string | QueryOptions, values?: unknown): Promise<T> {
-    return this.#withConnection((connection) => connection.execute(sql, values))
+    return (
+      this.#direct<T>((pool) => pool.execute(sql, values)) ??
+      this.#withConnection((connection) => connection.execute(sql, values))
+    )
   }
 
   /** The connector's `batch()`, as {@link SecretPool.query}. */
@@ -51,7 +61,10 @@ export class SecretPool extends GenerationalPool<PoolConnection> {
     sql: string | QueryOptions,
     values?: unknown,
   ): Promise<T> {
-    return this.#withConnection((connection) => connection.batch(sql, values) as Promise<T>)
+    return (
+      this.#direct<T>((pool) => pool.batch(sql, values) as Promise<T>) ??
+      this.#withConnection((connection) => connection.batch(sql, values) as Promise<T>)
+    )
   }
 
   /** The connector's `importFile()` (mariadb ≥ 3.2), on a connection of the current generation. */
@@ -83,6 +96,12 @@ export class SecretPool extends GenerationalPool<PoolConnection> {
 
   override toString(): string {
     return `poolPromise(active=${this.activeConnections()} idle=${this.idleConnections()})`
+  }
+
+  /** `statement` on the current generation's connector pool itself, when it can take it at once. */
+  #direct<T>(statement: (pool: Pool) => Promise<T>): Promise<T> | undefined {
+    const pool = this.directPool()
+    return pool === undefined ? undefined : statement(pool as unknown as Pool)
   }
 
   async #withConnection<T>(use: (connection: PoolConnection) => Promise<T>): Promise<T> {

@@ -85,7 +85,7 @@ export abstract class GenerationalPool<C extends object> extends EventEmitter {
         : undefined,
     })
     this.#owner = {
-      forward: (event, ...args) => this.emit(event, ...args),
+      forward: (event, value) => (value === undefined ? this.emit(event) : this.emit(event, value)),
       rejected: (generation, error, requeue) => this.#rejected(generation, error, requeue),
       settled: (generation) => this.#settled(generation),
     }
@@ -139,6 +139,26 @@ export abstract class GenerationalPool<C extends object> extends EventEmitter {
     this.#draining.clear()
     this.#ended = Promise.all(all.map((generation) => generation.end())).then(() => undefined)
     return this.#ended
+  }
+
+  /**
+   * The current generation's connector pool when a statement can go straight to it (its own
+   * `query()`, `execute()`, `batch()`: the connector's fastest path): the generation is healthy and
+   * has an idle connection, which the statement takes at once — it does not wait in the connector's
+   * queue, where it could not be moved to another generation (should that connection fail its
+   * validation ping, the statement waits there as with the connector, and the generation does not
+   * end under it). `undefined` otherwise: the statement then goes through `acquire()`.
+   */
+  protected directPool(): InnerPool | undefined {
+    const generation = this.#current
+    if (
+      generation === undefined ||
+      generation.rejected ||
+      generation.pool.idleConnections() === 0
+    ) {
+      return undefined
+    }
+    return generation.pool
   }
 
   /** Whether `end()` was called. */

@@ -6,6 +6,7 @@ export interface InnerPool {
   totalConnections(): number
   activeConnections(): number
   idleConnections(): number
+  taskQueueSize(): number
   escape(value: unknown): string
   escapeId(identifier: string): string
   on(event: string, listener: (...args: unknown[]) => void): unknown

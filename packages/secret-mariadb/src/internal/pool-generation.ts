@@ -14,8 +14,8 @@ export interface PoolRequest<C = unknown> {
 
 /** What a generation tells the pool that owns it. */
 export interface GenerationOwner<C> {
-  /** Passes an event of the inner pool on to the application's pool. */
-  forward(event: string, ...args: unknown[]): void
+  /** Passes an event of the inner pool on to the application's pool (its one argument, if any). */
+  forward(event: string, value?: unknown): void
   /**
    * The inner pool's login was rejected (an `'error'` event, or a request's rejection whose
    * request comes along to be sent elsewhere).
@@ -61,12 +61,18 @@ export class PoolGeneration<C> {
     this.#owner = owner
     this.#api = api
     this.pool = api.createPool({ ...options, ...credentialFields(credentials, given) })
+    // One argument each (no rest-array per event: 'acquire' and 'release' fire for every statement).
     for (const event of FORWARDED) {
-      this.pool.on(event, (...args: unknown[]) => {
-        owner.forward(event, ...args)
-        // The connector emits 'release' before it takes the connection out of its active ones.
-        if (event === 'release') process.nextTick(() => owner.settled(this))
-      })
+      this.pool.on(
+        event,
+        event === 'release'
+          ? (connection: unknown) => {
+              owner.forward(event, connection)
+              // The connector emits 'release' before it takes the connection out of its active ones.
+              if (this.draining) process.nextTick(() => owner.settled(this))
+            }
+          : (connection: unknown) => owner.forward(event, connection),
+      )
     }
     // The connector reports a rejected login of its pool only here (it retries by itself and the
     // request times out after acquireTimeout): the owner moves on to the next credentials.
@@ -131,7 +137,10 @@ export class PoolGeneration<C> {
 
   /** Whether a draining generation has nothing left to finish. */
   get finished(): boolean {
-    return this.pool.activeConnections() === 0 && this.live === 0
+    // The connector's own queue too: a statement sent straight to it (the owner's fast path)
+    // waits there when its idle connection failed validation; requests moved elsewhere leave it
+    // as the connector serves or times them out.
+    return this.pool.activeConnections() === 0 && this.live === 0 && this.pool.taskQueueSize() === 0
   }
 
   /**
