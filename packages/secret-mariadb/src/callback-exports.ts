@@ -8,7 +8,7 @@ export {
 export * from 'mariadb/callback'
 export { createConnection } from './create-callback-connection.js'
 export { createPool } from './create-callback-pool.js'
-export { createPoolCluster } from './create-pool-cluster.js'
+export { createPoolCluster } from './create-callback-pool-cluster.js'
 export { importFileCallback as importFile } from './import-file.js'
 export { type SecretPoolState, secretPoolState } from './internal/generational-pool.js'
 export { isAuthFailure } from './is-auth-failure.js'

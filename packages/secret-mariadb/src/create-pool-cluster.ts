@@ -1,16 +1,13 @@
-import { SecretClientError } from '@org/secret-client'
-import type { PoolCluster, PoolClusterConfig } from 'mariadb'
+import type { PoolClusterConfig } from 'mariadb'
+import { createSecretPoolCluster, type SecretPoolCluster } from './secret-pool-cluster.js'
 
 /**
- * The connector's `createPoolCluster` is **not yet** rotation-aware in this package: a cluster
- * builds its node pools itself from `add(id, config)`, where a `secretName` would be ignored and
- * the node would log in without credentials. Rather than that silent failure, it throws; use one
- * `createPool` per node meanwhile.
- * @throws `SecretClientError` `INVALID_CONFIG`, always.
+ * The connector's `createPoolCluster` (promise API): the connector's own cluster, whose
+ * `add(id, config)` takes a pool's options with `secretName` (instead of `user`/`password`) and
+ * builds each node's pool as a rotation-aware pool of credential generations.
+ * @throws `SecretClientError` `INVALID_CONFIG` for a connector without the cluster member used (see
+ *   mariadb-internals); `add()` throws it for a node's bad options.
  */
-export function createPoolCluster(_config?: PoolClusterConfig): PoolCluster {
-  throw new SecretClientError(
-    'INVALID_CONFIG',
-    '@org/secret-mariadb does not support createPoolCluster yet: use one createPool per node',
-  )
+export function createPoolCluster(config?: PoolClusterConfig): SecretPoolCluster {
+  return createSecretPoolCluster(config)
 }

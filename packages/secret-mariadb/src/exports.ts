@@ -19,3 +19,4 @@ export type {
   SecretPoolSecretOptions,
 } from './secret-options.js'
 export { SecretPool } from './secret-pool.js'
+export type { SecretPoolCluster } from './secret-pool-cluster.js'

@@ -1,11 +1,6 @@
-import {
-  describeWithServer,
-  probeMariaDb,
-  type RotatingAccount,
-  rotatingAccount,
-} from '@org/test-support'
+import { describeWithRotatingAccount, type RotatingAccount } from '@org/test-support'
 import mariadbCallback, { type Pool as CallbackPool } from 'mariadb/callback'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import * as secretCallback from '../src/callback.js'
 
 let acct: RotatingAccount
@@ -25,16 +20,13 @@ const call = <T>(run: (callback: Callback<T>) => void): Promise<T> =>
     run((error, value) => (error ? reject(error) : resolve(value as T))),
   )
 
-await describeWithServer(
-  'MariaDB at 127.0.0.1:3306',
-  probeMariaDb,
+await describeWithRotatingAccount(
   'secret-mariadb/callback',
+  'mdbcb',
+  (account) => {
+    acct = account
+  },
   () => {
-    beforeEach(async () => {
-      acct = await rotatingAccount('mdbcb')
-    })
-    afterEach(() => acct.cleanup())
-
     it('createConnection returns the connector’s own Connection at once; commands queue until the login', async () => {
       const raw = mariadbCallback.createConnection({
         host: acct.maria.host,

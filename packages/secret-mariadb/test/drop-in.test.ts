@@ -1,11 +1,6 @@
-import {
-  describeWithServer,
-  probeMariaDb,
-  type RotatingAccount,
-  rotatingAccount,
-} from '@org/test-support'
+import { describeWithRotatingAccount, type RotatingAccount } from '@org/test-support'
 import mariadb, { type Pool } from 'mariadb'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import * as secretMariadb from '../src/index.js'
 
 /**
@@ -66,16 +61,13 @@ async function both<T>(
   return results as [T, T]
 }
 
-await describeWithServer(
-  'MariaDB at 127.0.0.1:3306',
-  probeMariaDb,
+await describeWithRotatingAccount(
   'secret-mariadb drop-in',
+  'mdbdrop',
+  (account) => {
+    acct = account
+  },
   () => {
-    beforeEach(async () => {
-      acct = await rotatingAccount('mdbdrop')
-    })
-    afterEach(() => acct.cleanup())
-
     it('a. createConnection resolves with the connector’s own Connection', async () => {
       const raw = await mariadb.createConnection({
         host: acct.maria.host,

@@ -1,5 +1,6 @@
 import { SecretCacheClient } from '@org/secret-client'
 import { describe, expect, it } from 'vitest'
+import { createPoolCluster as createCallbackPoolCluster } from '../src/callback.js'
 import {
   createConnection,
   createPool,
@@ -79,8 +80,28 @@ describe('options', () => {
     )
   })
 
-  it('createPoolCluster is refused explicitly, never a cluster that logs in without credentials', () => {
-    expect(() => createPoolCluster()).toThrow(
+  it("a cluster node's options go through the same validation, before the node is added", async () => {
+    const cluster = createPoolCluster()
+    try {
+      expect(() => cluster.add('n1', { ...base, user: 'app' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: '"user" cannot be combined with secretName: the secret provides the credentials',
+        }),
+      )
+      expect(() => cluster.add({ host: 'h' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: 'secretName must be a non-empty string',
+        }),
+      )
+    } finally {
+      await cluster.end()
+    }
+  })
+
+  it('the callback API refuses createPoolCluster explicitly, never a cluster without credentials', () => {
+    expect(() => createCallbackPoolCluster()).toThrow(
       expect.objectContaining({
         code: 'INVALID_CONFIG',
         message: expect.stringContaining('createPoolCluster'),

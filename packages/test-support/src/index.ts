@@ -5,6 +5,7 @@ export { pgIdentifier, pgLiteral } from './pg-quote.js'
 export { randomName, randomPassword, runPrefix } from './random-name.js'
 export { describeWithServer, requireServer } from './require-server.js'
 export {
+  describeWithRotatingAccount,
   type RotatingAccount,
   type RotatingAccountOptions,
   rotatingAccount,

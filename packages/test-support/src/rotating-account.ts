@@ -1,6 +1,8 @@
 import { type FetchSecretRequest, SecretCacheClient, type SecretRecord } from '@org/secret-client'
-import { type MariaDbHelper, mariadb } from './mariadb.js'
+import { afterEach, beforeEach } from 'vitest'
+import { type MariaDbHelper, mariadb, probeMariaDb } from './mariadb.js'
 import { randomPassword } from './random-name.js'
+import { describeWithServer } from './require-server.js'
 
 /**
  * A real MariaDB account and database, with a secret served by an in-memory KMS the test
@@ -115,4 +117,25 @@ export async function rotatingAccount(
       await maria.cleanup()
     },
   }
+}
+
+/**
+ * `describeWithServer` for the local MariaDB, with a fresh {@link rotatingAccount} for every test
+ * (given to `use`, cleaned up after the test).
+ */
+export async function describeWithRotatingAccount(
+  title: string,
+  label: string,
+  use: (account: RotatingAccount) => void,
+  body: () => void,
+): Promise<void> {
+  await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, title, () => {
+    let account: RotatingAccount | undefined
+    beforeEach(async () => {
+      account = await rotatingAccount(label)
+      use(account)
+    })
+    afterEach(() => account?.cleanup())
+    body()
+  })
 }

@@ -1,0 +1,47 @@
+import { DriverInternals } from '@org/secret-client/driver'
+import mariadb, { type PoolCluster } from 'mariadb'
+
+/**
+ * Every private member of the MariaDB connector (3.1 … 3.5) that `@org/secret-mariadb` uses, in
+ * one place, checked before use: a connector without one is refused with `INVALID_CONFIG` naming
+ * its version, never run half-working. Only the pool cluster needs one — its node pools are
+ * created by `Cluster#_createPool(options)` (lib/cluster.js), which a rotation-aware cluster
+ * overrides; everything else rides the connector's public API.
+ */
+
+const check: DriverInternals = new DriverInternals({
+  wrapper: '@org/secret-mariadb',
+  driver: 'mariadb',
+  range: '>=3.1.0 <4',
+  from: import.meta.url,
+})
+
+/** The installed connector's version, for error messages. */
+export const mariadbVersion: string = mariadb.version ?? check.version
+
+/** The members of the connector's promise `Cluster` class a rotation-aware cluster uses. */
+export interface ClusterInternals {
+  add(id: unknown, config?: unknown): void
+  /** Builds the pool of a node added with `add()` from its parsed options. */
+  _createPool(options: unknown): unknown
+}
+
+/** The connector's promise `Cluster` class, which it does not export. */
+export type ClusterClass = new (options?: unknown) => PoolCluster & ClusterInternals
+
+let Cluster: ClusterClass | undefined
+
+/**
+ * The class of the clusters `createPoolCluster` returns (from a probe cluster without nodes).
+ * @throws `SecretClientError` `INVALID_CONFIG` naming the connector version and the missing member.
+ */
+export function clusterClass(): ClusterClass {
+  if (Cluster === undefined) {
+    const probe = mariadb.createPoolCluster()
+    const found = probe.constructor as ClusterClass
+    probe.end().catch(() => {})
+    check.requireMethods(found.prototype, 'Cluster', ['add', '_createPool', 'getConnection', 'of'])
+    Cluster = found
+  }
+  return Cluster
+}
