@@ -31,18 +31,27 @@ await describeWithRotatingAccount(
           )
         }
         // A single-account rotation the cache has not seen: both nodes' next logins go through.
+        // Both nodes fully opened (two connections each), then one of each held and one freed
+        // after the rotation: refilling it takes a new login per node, which the old password fails.
+        await new Promise((resolve) => setTimeout(resolve, 300))
         const held = await Promise.all([
+          cluster.getConnection('primary'),
+          cluster.getConnection('replica'),
+        ])
+        const spare = await Promise.all([
           cluster.getConnection('primary'),
           cluster.getConnection('replica'),
         ])
         await acct.rotate()
         const before = acct.fetches()
+        for (const connection of spare) connection.destroy()
         const after = await Promise.all(
           ['primary', 'replica', 'primary', 'replica'].map((node) =>
             cluster.of(node).query('SELECT 1 AS one'),
           ),
         )
         expect(after).toEqual([[{ one: 1 }], [{ one: 1 }], [{ one: 1 }], [{ one: 1 }]])
+        // One forced refresh, shared by both nodes.
         expect(acct.fetches() - before).toBe(1)
         for (const connection of held) {
           expect(secretPoolState(connection) ?? 'a connection, not a pool').toBe(

@@ -58,11 +58,15 @@ await describeWithServer(
       // A short acquireTimeout: a request stuck behind the connector's own login retries would fail.
       const pool = createPool({ ...acct.options(), connectionLimit: 4, acquireTimeout: 2_000 })
       try {
-        const busy = await Promise.all([1, 2].map(() => pool.getConnection()))
+        // Fully opened first (minimumIdle): no background login may meet the rotation half-way.
+        while (pool.totalConnections() < 4) await sleep(5)
+        const all = await Promise.all([1, 2, 3, 4].map(() => pool.getConnection()))
+        const busy = all.slice(0, 2)
         await acct.rotate() // the database and the secret change; the client still caches v1
         const before = acct.fetches()
+        // Two slots freed: refilling them takes new logins, which the old password fails.
+        for (const connection of all.slice(2)) connection.destroy()
         const started = Date.now()
-        // Two more than the busy ones: the pool must open new connections, with the new password.
         const results = await Promise.allSettled(
           [1, 2, 3, 4].map(() => pool.query('SELECT 1 AS one') as Promise<Array<{ one: number }>>),
         )
@@ -74,7 +78,7 @@ await describeWithServer(
         expect(elapsed).toBeLessThan(1_500)
         expect(acct.fetches() - before).toBe(1)
         const state = stateOf(pool)
-        expect(state.generation).toBe(1)
+        await expect.poll(() => state.generation).toBe(1)
         // The busy connections of the first generation still work on their sessions.
         for (const connection of busy) {
           expect(await connection.query('SELECT 2 AS two')).toEqual([{ two: 2 }])

@@ -8,6 +8,7 @@ import {
   peekCredentials,
   RotationAttempt,
 } from '@org/secret-client/driver'
+import { isLoginRejection } from '../is-auth-failure.js'
 import type { InnerApi, InnerPool } from './inner-api.js'
 import { closingPoolError, poolAlreadyClosedError, poolClosedError } from './pool-errors.js'
 import { type GenerationOwner, PoolGeneration, type PoolRequest } from './pool-generation.js'
@@ -30,8 +31,6 @@ export interface SecretPoolState {
 
 /** The rotation state of a pool; set in {@link GenerationalPool}'s static block. */
 let stateOf: (pool: GenerationalPool<object>) => SecretPoolState
-
-const isLoginRejection = (e: object) => (e as { errno?: unknown }).errno === 1045
 
 /**
  * The connector pool of a rotation-aware pool, whichever API it shows (promise or callback): one
