@@ -10,6 +10,14 @@ describe('isAuthFailure', () => {
     expect(isAuthFailure(Object.assign(new Error('denied'), { errno: 1045 }))).toBe(true)
   })
 
+  it('matches errno 1698 (access denied answered with another plugin), not the rest of the family', () => {
+    const coded = (errno: number) => Object.assign(new Error(`errno ${errno}`), { errno })
+    expect(isAuthFailure(coded(1698))).toBe(true)
+    expect(isAuthFailure(new Error('outer', { cause: coded(1698) }))).toBe(true)
+    for (const errno of [1044, 1049, 1040, 1130, 4151])
+      expect(isAuthFailure(coded(errno))).toBe(false)
+  })
+
   it('matches errno 1045 down the cause chain', () => {
     const driver = Object.assign(new Error('denied'), { errno: 1045 })
     const wrapped = new Error('outer', { cause: new Error('middle', { cause: driver }) })
