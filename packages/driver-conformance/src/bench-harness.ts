@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { type KmsEmulator, startKmsEmulator } from '@org/kms-emulator'
 import { SecretCacheClient } from '@org/secret-client'
-import { mariadb, median, timedThroughput } from '@org/test-support'
+import { fmt, mariadb, median, timedThroughput } from '@org/test-support'
 
 /** A MariaDB server to benchmark against (the local one unless `MARIADB_*` says otherwise). */
 export const benchMariaDb = {
@@ -134,3 +134,40 @@ export async function compareConnectLatency(
 /** Median ratio of `side` to the raw side. */
 export const medianRatio = (values: Record<Side, number[]>, side: Side): number =>
   median(values[side]) / median(values.raw)
+
+/**
+ * The table rows both comparisons give (throughput, CPU per query, connect latency), as Markdown
+ * cells: metric, raw, wrapped, ratio, A/A control, goal.
+ */
+export function comparisonRows(
+  pooled: ThroughputComparison,
+  connects: Record<Side, number[]>,
+  describe: { rounds: number; roundMs: number; inFlight: string; connects: number },
+): string[][] {
+  return [
+    [
+      `pool.query('SELECT 1') /s (${describe.rounds} rounds × ${describe.roundMs} ms, ${describe.inFlight}; median of per-round ratios)`,
+      fmt(median(pooled.rates.raw), 0),
+      fmt(median(pooled.rates.wrapped), 0),
+      fmt(median(pooled.ratios.wrapped), 3),
+      fmt(median(pooled.ratios.control), 3),
+      '≥ 0.98',
+    ],
+    [
+      'CPU per pooled query (median of per-round ratios, wrapped/raw)',
+      '',
+      '',
+      fmt(median(pooled.cpuRatios.wrapped), 3),
+      fmt(median(pooled.cpuRatios.control), 3),
+      '',
+    ],
+    [
+      `connect latency ms, warm cache (median of ${describe.connects} each, rotating order)`,
+      fmt(median(connects.raw), 3),
+      fmt(median(connects.wrapped), 3),
+      fmt(medianRatio(connects, 'wrapped'), 3),
+      fmt(medianRatio(connects, 'control'), 3),
+      '≤ 1.05',
+    ],
+  ]
+}

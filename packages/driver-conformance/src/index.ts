@@ -3,6 +3,7 @@ export {
   benchMariaDb,
   compareConnectLatency,
   compareThroughput,
+  comparisonRows,
   medianRatio,
   type Side,
   startBenchSecret,

@@ -15,7 +15,7 @@ import {
   benchMariaDb,
   compareConnectLatency,
   compareThroughput,
-  medianRatio,
+  comparisonRows,
   startBenchSecret,
 } from '@org/driver-conformance'
 import { fmt, median, quantile } from '@org/test-support'
@@ -96,30 +96,12 @@ async function main() {
 
     const rows = [
       ['metric', 'raw mariadb', '@org/secret-mariadb', 'ratio', 'A/A control', 'goal'],
-      [
-        `pool.query('SELECT 1') /s (${ROUNDS} rounds × ${ROUND_MS} ms, ${CONCURRENCY} in flight, 10 connections; median of per-round ratios)`,
-        fmt(median(pooled.rates.raw), 0),
-        fmt(median(pooled.rates.wrapped), 0),
-        fmt(median(pooled.ratios.wrapped), 3),
-        fmt(median(pooled.ratios.control), 3),
-        '≥ 0.98',
-      ],
-      [
-        'CPU per pooled query (median of per-round ratios, wrapped/raw)',
-        '',
-        '',
-        fmt(median(pooled.cpuRatios.wrapped), 3),
-        fmt(median(pooled.cpuRatios.control), 3),
-        '',
-      ],
-      [
-        `connect latency ms, warm cache (median of ${CONNECTS} each, rotating order)`,
-        fmt(rawConnect, 3),
-        fmt(median(connects.wrapped), 3),
-        fmt(medianRatio(connects, 'wrapped'), 3),
-        fmt(medianRatio(connects, 'control'), 3),
-        '≤ 1.05',
-      ],
+      ...comparisonRows(pooled, connects, {
+        rounds: ROUNDS,
+        roundMs: ROUND_MS,
+        inFlight: `${CONCURRENCY} in flight, 10 connections`,
+        connects: CONNECTS,
+      }),
       [
         `recovery after SingleUser rotation, new connection ms, p50 / p99 (${ROTATIONS} rotations)`,
         `${fmt(rawConnect, 3)} (plain connect)`,

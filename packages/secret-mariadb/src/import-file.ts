@@ -19,11 +19,7 @@ export async function importFile(config: SecretImportFileConfig): Promise<void> 
   const { file, ...options } = config
   const connection = await createConnection(options)
   try {
-    const run = (connection as { importFile?: (opts: object) => Promise<void> }).importFile
-    if (typeof run !== 'function') {
-      throw new SecretClientError('INVALID_CONFIG', 'importFile() needs mariadb >= 3.2')
-    }
-    await run.call(connection, { file, database: options.database })
+    await runImportFile(connection, { file, database: options.database })
   } finally {
     await connection.end()
   }
@@ -43,4 +39,16 @@ export function importFileCallback(
       (error: Error) => callback(error),
     )
     .catch(rethrowUncaught)
+}
+
+/**
+ * A connection's `importFile(config)` (the connector's, mariadb ≥ 3.2).
+ * @throws `SecretClientError` `INVALID_CONFIG` (as a rejection) for a connector without it.
+ */
+export async function runImportFile(connection: object, config: object): Promise<void> {
+  const run = (connection as { importFile?: (config: object) => Promise<void> }).importFile
+  if (typeof run !== 'function') {
+    throw new SecretClientError('INVALID_CONFIG', 'importFile() needs mariadb >= 3.2')
+  }
+  await run.call(connection, config)
 }

@@ -16,9 +16,6 @@ const check: DriverInternals = new DriverInternals({
   from: import.meta.url,
 })
 
-/** The installed connector's version, for error messages. */
-export const mariadbVersion: string = mariadb.version ?? check.version
-
 /** The members of the connector's promise `Cluster` class a rotation-aware cluster uses. */
 export interface ClusterInternals {
   add(id: unknown, config?: unknown): void

@@ -1,6 +1,6 @@
-import { SecretClientError } from '@org/secret-client'
 import type { DriverSecret } from '@org/secret-client/driver'
 import type { Pool, PoolConnection, QueryOptions, SqlImportOptions, UpsertResult } from 'mariadb'
+import { runImportFile } from './import-file.js'
 import { GenerationalPool } from './internal/generational-pool.js'
 import { promiseApi } from './internal/inner-api.js'
 
@@ -69,15 +69,7 @@ export class SecretPool extends GenerationalPool<PoolConnection> {
 
   /** The connector's `importFile()` (mariadb ≥ 3.2), on a connection of the current generation. */
   importFile(config: SqlImportOptions): Promise<void> {
-    return this.#withConnection((connection) => {
-      const { importFile } = connection as {
-        importFile?: (config: SqlImportOptions) => Promise<void>
-      }
-      if (typeof importFile !== 'function') {
-        throw new SecretClientError('INVALID_CONFIG', 'importFile() needs mariadb >= 3.2')
-      }
-      return importFile.call(connection, config)
-    })
+    return this.#withConnection((connection) => runImportFile(connection, config))
   }
 
   /**

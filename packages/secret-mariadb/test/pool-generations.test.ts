@@ -29,21 +29,6 @@ const stateOf = (pool: Pool) => {
 
 let acct: RotatingAccount
 
-/** Server threads among `ids` still open (polls briefly: a closed socket takes a moment). */
-async function openThreads(ids: number[], expected: number): Promise<number> {
-  let open = 0
-  for (let i = 0; i < 100; i++) {
-    const rows = (await acct.maria.query(
-      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID IN (?)',
-      [ids],
-    )) as Array<{ n: number }>
-    open = Number(rows[0]?.n)
-    if (open === expected) return open
-    await sleep(20)
-  }
-  return open
-}
-
 await describeWithServer(
   'MariaDB at 127.0.0.1:3306',
   probeMariaDb,
@@ -116,7 +101,7 @@ await describeWithServer(
         // Released, the busy one goes, and with it the first generation's idle ones.
         const busyId = busy.threadId as number
         await busy.release()
-        expect(await openThreads([...oldIdle, busyId], 0)).toBe(0)
+        expect(await acct.maria.openThreads([...oldIdle, busyId], 0)).toBe(0)
         await expect.poll(() => state.innerPools).toBe(1)
       } finally {
         await pool.end()

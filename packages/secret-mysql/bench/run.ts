@@ -15,7 +15,7 @@ import {
   benchMariaDb,
   compareConnectLatency,
   compareThroughput,
-  medianRatio,
+  comparisonRows,
   startBenchSecret,
 } from '@org/driver-conformance'
 import { fmt, median, quantile } from '@org/test-support'
@@ -51,10 +51,6 @@ async function main() {
       { rounds: ROUNDS, roundMs: ROUND_MS, concurrency: CONCURRENCY },
     )
     await Promise.all(Object.values(pools).map((pool) => pool.end()))
-    const rates = pooled.rates
-    const ratios = pooled.ratios
-    const cpuRatios = pooled.cpuRatios
-    const throughputRatio = median(ratios.wrapped)
 
     // 2. Connect latency, warm cache.
     await client.getDatabaseCredentials(secretName)
@@ -67,8 +63,6 @@ async function main() {
       CONNECTS,
     )
     const rawConnect = connects.raw
-    const wrappedConnect = connects.wrapped
-    const connectRatio = medianRatio(connects, 'wrapped')
 
     // 3. Recovery after a SingleUser rotation.
     const recovery: number[] = []
@@ -85,30 +79,12 @@ async function main() {
 
     const rows = [
       ['metric', 'raw mysql2', '@org/secret-mysql', 'ratio', 'A/A control', 'goal'],
-      [
-        `pool.query('SELECT 1') /s (${ROUNDS} rounds × ${ROUND_MS} ms, 16 in flight; median of per-round ratios)`,
-        fmt(median(rates.raw), 0),
-        fmt(median(rates.wrapped), 0),
-        fmt(throughputRatio, 3),
-        fmt(median(ratios.control), 3),
-        '≥ 0.98',
-      ],
-      [
-        'CPU per pooled query (median of per-round ratios, wrapped/raw)',
-        '',
-        '',
-        fmt(median(cpuRatios.wrapped), 3),
-        fmt(median(cpuRatios.control), 3),
-        '',
-      ],
-      [
-        `connect latency ms, warm cache (median of ${CONNECTS} each, rotating order)`,
-        fmt(median(rawConnect), 3),
-        fmt(median(wrappedConnect), 3),
-        fmt(connectRatio, 3),
-        fmt(median(connects.control) / median(rawConnect), 3),
-        '≤ 1.05',
-      ],
+      ...comparisonRows(pooled, connects, {
+        rounds: ROUNDS,
+        roundMs: ROUND_MS,
+        inFlight: `${CONCURRENCY} in flight`,
+        connects: CONNECTS,
+      }),
       [
         `recovery after SingleUser rotation ms, p50 / p99 (${ROTATIONS} rotations)`,
         `${fmt(median(rawConnect), 3)} (plain connect)`,

@@ -14,21 +14,6 @@ const currentUser = async (connection: PoolConnection) => {
 
 let acct: RotatingAccount
 
-/** Server threads of the account still open (polls briefly: a closed socket takes a moment). */
-async function openThreads(ids: number[], expected: number): Promise<number> {
-  let open = 0
-  for (let i = 0; i < 50; i++) {
-    const rows = (await acct.maria.query(
-      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID IN (?)',
-      [ids],
-    )) as Array<{ n: number }>
-    open = Number(rows[0]?.n)
-    if (open === expected) return open
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return open
-}
-
 const threadId = (connection: PoolConnection) => connection.threadId as number
 
 await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'pool generations', () => {
@@ -52,19 +37,19 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'pool genera
       // Someone sharing the client sees the new version: the pool hears of it at once.
       await acct.client.refreshNow(acct.secretName)
       expect(state.generation).toBe(1)
-      expect(await openThreads(oldIdle, 0)).toBe(0)
+      expect(await acct.maria.openThreads(oldIdle, 0)).toBe(0)
 
       // The busy connection was left alone: it still works on its old session.
       const [rows] = await busy.query('SELECT CONNECTION_ID() AS id')
       expect((rows as Array<{ id: number }>)[0]?.id).toBe(threadId(busy))
       const busyId = threadId(busy)
       busy.release() // … and is closed once released.
-      expect(await openThreads([busyId], 0)).toBe(0)
+      expect(await acct.maria.openThreads([busyId], 0)).toBe(0)
 
       // New connections log in with the new password.
       const fresh = await pool.getConnection()
       expect(state.generationOf(fresh.connection)).toBe(1)
-      expect(await openThreads([threadId(fresh)], 1)).toBe(1)
+      expect(await acct.maria.openThreads([threadId(fresh)], 1)).toBe(1)
       fresh.release()
     } finally {
       await pool.end()
@@ -146,7 +131,7 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'pool genera
       const id = threadId(previous)
       previous.release()
       // Not kept idle: the pool will not hand out v1 sessions once v2 works.
-      expect(await openThreads([id], 0)).toBe(0)
+      expect(await acct.maria.openThreads([id], 0)).toBe(0)
 
       await acct.catchUpDatabase()
       const current = await pool.getConnection()

@@ -39,6 +39,11 @@ export interface MariaDbHelper {
   createIsolatedDatabase(label?: string): Promise<string>
   /** Drops every user and database registered so far and closes the admin connection. */
   cleanup(): Promise<void>
+  /**
+   * How many of the server threads `ids` are still open, polled until it is `expected` (a closed
+   * socket takes a moment to end its thread) or about two seconds have passed.
+   */
+  openThreads(ids: readonly number[], expected: number): Promise<number>
 }
 
 function resolve(options: MariaDbOptions) {
@@ -106,6 +111,19 @@ export function mariadb(options: MariaDbOptions = {}): MariaDbHelper {
       const name = randomName(label)
       users.add(name)
       return name
+    },
+    async openThreads(ids, expected) {
+      let open = 0
+      for (let i = 0; i < 100; i++) {
+        const rows = (await query(
+          'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID IN (?)',
+          [ids],
+        )) as Array<{ n: number }>
+        open = Number(rows[0]?.n)
+        if (open === expected) return open
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return open
     },
     uniqueRole(label = 'role') {
       const name = randomName(label)

@@ -62,6 +62,8 @@ export abstract class GenerationalPool<C extends object> extends EventEmitter {
   #rotation: RotationAttempt | undefined
   #closed = false
   #ended: Promise<void> | undefined
+  /** The connector pool `escape()` uses before the first generation exists. */
+  #escaper: InnerPool | undefined
   /** The secret version each handed-out connection logged in with. */
   readonly #versions = new WeakMap<object, string>()
 
@@ -207,10 +209,12 @@ export abstract class GenerationalPool<C extends object> extends EventEmitter {
     const generation = this.#current ?? this.#last
     if (generation !== undefined) return generation.pool
     // No connector pool yet (the secret is still being read): one that never connects (no
-    // minimum idle, no request), for the connector's own escaping with these options.
-    const scratch = this.#api.createPool({ ...this.#options, minimumIdle: 0 })
-    void this.#api.end(scratch)
-    return scratch
+    // minimum idle, no request, ended at once), made once, for the connector's own escaping.
+    if (this.#escaper === undefined) {
+      this.#escaper = this.#api.createPool({ ...this.#options, minimumIdle: 0 })
+      void this.#api.end(this.#escaper)
+    }
+    return this.#escaper
   }
 
   /** Sends the waiting requests to the current generation, or starts one. */
