@@ -19,3 +19,7 @@ export type {
   SecretPoolSecretOptions,
 } from './secret-options.js'
 export { SecretPoolCallback } from './secret-pool-callback.js'
+export {
+  type SecretCallbackPoolCluster,
+  SecretPoolClusterCallback,
+} from './secret-pool-cluster-callback.js'

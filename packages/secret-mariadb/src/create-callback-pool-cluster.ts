@@ -1,16 +1,16 @@
-import { SecretClientError } from '@org/secret-client'
-import type { PoolCluster, PoolClusterConfig } from 'mariadb/callback'
+import type { PoolClusterConfig } from 'mariadb/callback'
+import {
+  type SecretCallbackPoolCluster,
+  SecretPoolClusterCallback,
+} from './secret-pool-cluster-callback.js'
 
 /**
- * The callback API's `createPoolCluster` is **not yet** rotation-aware in this package (the
- * connector's callback cluster keeps its promise cluster private): rather than a cluster whose
- * nodes would log in without credentials, it throws. Use `@org/secret-mariadb`'s promise
- * `createPoolCluster`, or one callback `createPool` per node.
- * @throws `SecretClientError` `INVALID_CONFIG`, always.
+ * The connector's callback-API `createPoolCluster` (`mariadb/callback`): a cluster whose nodes
+ * (`cluster.add(id, options)`, options with `secretName`) are rotation-aware callback pools. See
+ * {@link SecretPoolClusterCallback}.
+ * @throws the connector's own error for bad cluster options; `SecretClientError`
+ *   `INVALID_CONFIG` for a connector outside the supported range.
  */
-export function createPoolCluster(_config?: PoolClusterConfig): PoolCluster {
-  throw new SecretClientError(
-    'INVALID_CONFIG',
-    '@org/secret-mariadb/callback does not support createPoolCluster yet: use the promise API’s, or one createPool per node',
-  )
+export function createPoolCluster(config?: PoolClusterConfig): SecretCallbackPoolCluster {
+  return new SecretPoolClusterCallback(config) as unknown as SecretCallbackPoolCluster
 }

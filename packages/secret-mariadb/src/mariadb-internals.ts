@@ -4,9 +4,10 @@ import mariadb, { type PoolCluster } from 'mariadb'
 /**
  * Every private member of the MariaDB connector (3.1 … 3.5) that `@org/secret-mariadb` uses, in
  * one place, checked before use: a connector without one is refused with `INVALID_CONFIG` naming
- * its version, never run half-working. Only the pool cluster needs one — its node pools are
- * created by `Cluster#_createPool(options)` (lib/cluster.js), which a rotation-aware cluster
- * overrides; everything else rides the connector's public API.
+ * its version, never run half-working. Only the pool clusters need them — a node's pool is created
+ * by `Cluster#_createPool(options)` or, in the callback cluster (which `Cluster#_setCallback()`
+ * switches to callback methods), `Cluster#_createPoolCallback(options)` (lib/cluster.js); a
+ * rotation-aware cluster overrides both. Everything else rides the connector's public API.
  */
 
 const check: DriverInternals = new DriverInternals({
@@ -21,6 +22,10 @@ export interface ClusterInternals {
   add(id: unknown, config?: unknown): void
   /** Builds the pool of a node added with `add()` from its parsed options. */
   _createPool(options: unknown): unknown
+  /** `_createPool` of the callback API. */
+  _createPoolCallback(options: unknown): unknown
+  /** Switches the cluster to the callback API (what the connector's callback cluster calls). */
+  _setCallback(): void
 }
 
 /** The connector's promise `Cluster` class, which it does not export. */
@@ -37,7 +42,16 @@ export function clusterClass(): ClusterClass {
     const probe = mariadb.createPoolCluster()
     const found = probe.constructor as ClusterClass
     probe.end().catch(() => {})
-    check.requireMethods(found.prototype, 'Cluster', ['add', '_createPool', 'getConnection', 'of'])
+    check.requireMethods(found.prototype, 'Cluster', [
+      'add',
+      '_createPool',
+      '_createPoolCallback',
+      '_setCallback',
+      'getConnection',
+      'of',
+      'remove',
+      'end',
+    ])
     Cluster = found
   }
   return Cluster

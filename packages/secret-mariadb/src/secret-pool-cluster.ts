@@ -1,9 +1,10 @@
 import { type DriverSecret, resolveDriverOptions } from '@org/secret-client/driver'
 import type { PoolCluster, PoolClusterConfig } from 'mariadb'
 import { mariadbOptionsSpec } from './internal/mariadb-options-spec.js'
-import { clusterClass } from './mariadb-internals.js'
+import { type ClusterClass, type ClusterInternals, clusterClass } from './mariadb-internals.js'
 import type { SecretPoolConfig } from './secret-options.js'
 import { SecretPool } from './secret-pool.js'
+import { SecretPoolCallback } from './secret-pool-callback.js'
 
 /** What `add()` resolved for the node whose pool the connector is about to create. */
 interface PendingNode {
@@ -11,15 +12,20 @@ interface PendingNode {
   secret: DriverSecret
 }
 
+let RotationAwareCluster: ClusterClass | undefined
+
 /**
- * Creates the connector's `PoolCluster` (promise API) whose nodes are rotation-aware pools: the
- * connector's own cluster class (node selection, blacklisting, `of()`, `remove()`, `end()` are
- * its own), with `add(id, config)` taking a node's secret options and the node's pool built as a
- * {@link SecretPool}.
+ * The connector's promise `Cluster` class with rotation-aware nodes: `add(id, config)` takes a
+ * node's secret options, and the node's pool — built by the connector through `_createPool`
+ * (promise API) or `_createPoolCallback` (which its callback cluster installs as `_createPool`) —
+ * is a {@link SecretPool} or a {@link SecretPoolCallback}. Node selection, blacklisting, `of()`,
+ * `remove()` and `end()` stay the connector's own.
+ * @throws `SecretClientError` `INVALID_CONFIG` for a connector outside the supported range.
  */
-export function createSecretPoolCluster(config?: PoolClusterConfig): SecretPoolCluster {
+export function rotationAwareClusterClass(): ClusterClass {
+  if (RotationAwareCluster !== undefined) return RotationAwareCluster
   const Cluster = clusterClass()
-  class RotationAwareCluster extends Cluster {
+  class Rotating extends Cluster {
     #pending: PendingNode | undefined
 
     /**
@@ -42,17 +48,37 @@ export function createSecretPoolCluster(config?: PoolClusterConfig): SecretPoolC
       }
     }
 
-    /** The node's pool, as the connector builds it (a default `'error'` listener), rotation-aware. */
+    /** The node's pool (promise API), as the connector builds it, rotation-aware. */
     override _createPool(options: unknown): unknown {
       const pending = this.#pending
       if (pending === undefined) return super._createPool(options)
-      const pool = new SecretPool(pending.driverOptions, pending.secret)
-      pool.on('error', () => {})
-      return pool
+      // As the connector's cluster does (3.1.2 on; always here): a node's failing logins are not fatal.
+      return new SecretPool(pending.driverOptions, pending.secret).on('error', () => {})
+    }
+
+    /** The node's pool (callback API), as the connector builds it, rotation-aware. */
+    override _createPoolCallback(options: unknown): unknown {
+      const pending = this.#pending
+      if (pending === undefined) return super._createPoolCallback(options)
+      return new SecretPoolCallback(pending.driverOptions, pending.secret).on('error', () => {})
     }
   }
-  return new RotationAwareCluster(config) as unknown as SecretPoolCluster
+  RotationAwareCluster = Rotating
+  return Rotating
 }
+
+/**
+ * Creates the connector's `PoolCluster` (promise API) whose nodes are rotation-aware pools (see
+ * {@link rotationAwareClusterClass}).
+ * @throws `SecretClientError` `INVALID_CONFIG` for a connector outside the supported range.
+ */
+export function createSecretPoolCluster(config?: PoolClusterConfig): SecretPoolCluster {
+  const Cluster = rotationAwareClusterClass()
+  return new Cluster(config) as unknown as SecretPoolCluster
+}
+
+/** A promise cluster as {@link rotationAwareClusterClass} builds it, with its internals. */
+export type RotationAwareCluster = PoolCluster & ClusterInternals
 
 /**
  * The connector's `PoolCluster`, whose `add()` takes a pool's options with `secretName` instead of

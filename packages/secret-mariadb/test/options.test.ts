@@ -1,4 +1,5 @@
 import { SecretCacheClient } from '@org/secret-client'
+import mariadbCallback from 'mariadb/callback'
 import { describe, expect, it } from 'vitest'
 import { createPoolCluster as createCallbackPoolCluster } from '../src/callback.js'
 import {
@@ -100,13 +101,41 @@ describe('options', () => {
     }
   })
 
-  it('the callback API refuses createPoolCluster explicitly, never a cluster without credentials', () => {
-    expect(() => createCallbackPoolCluster()).toThrow(
-      expect.objectContaining({
-        code: 'INVALID_CONFIG',
-        message: expect.stringContaining('createPoolCluster'),
-      }),
-    )
+  it("the callback cluster validates a node's options the same way, and fails as the connector's does", async () => {
+    const cluster = createCallbackPoolCluster()
+    const raw = mariadbCallback.createPoolCluster()
+    try {
+      expect(() => cluster.add('n1', { ...base, password: 'x' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message:
+            '"password" cannot be combined with secretName: the secret provides the credentials',
+        }),
+      )
+      // The connector's own synchronous errors and callback errors, message for message.
+      const thrown = (run: () => unknown): string => {
+        try {
+          run()
+          return 'no error'
+        } catch (error) {
+          return `${(error as Error).constructor.name}: ${(error as Error).message}`
+        }
+      }
+      expect(thrown(() => cluster.end('nope' as never))).toBe(
+        thrown(() => raw.end('nope' as never)),
+      )
+      expect(thrown(() => cluster.remove(undefined as never))).toBe(
+        thrown(() => raw.remove(undefined as never)),
+      )
+      const noNode = (target: typeof raw) =>
+        new Promise<string>((resolve) =>
+          target.getConnection((error) => resolve(String(error?.message))),
+        )
+      expect(await noNode(cluster as unknown as typeof raw)).toBe(await noNode(raw))
+    } finally {
+      await new Promise((resolve) => cluster.end(resolve))
+      await new Promise((resolve) => raw.end(resolve))
+    }
   })
 
   it('never puts a password in an error: a refused option is named, not shown', async () => {
