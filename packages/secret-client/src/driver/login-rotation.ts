@@ -11,8 +11,12 @@ export interface LoginRotationOptions {
    * @default `secret.source`
    */
   source?: () => DatabaseSecretSource
-  /** Ends the rotation (the connection is destroyed, the pool ended). */
-  signal: AbortSignal
+  /**
+   * Ends the rotation (the connection is destroyed, the pool ended). A function is called only when
+   * a rotation attempt is built (a cold read or a rejected login), so a warm login allocates no
+   * signal.
+   */
+  signal: AbortSignal | (() => AbortSignal)
 }
 
 /**
@@ -90,7 +94,9 @@ export class LoginRotation {
 
   #rotation(): RotationAttempt {
     if (this.#attempt !== undefined) return this.#attempt
-    const { secret, signal } = this.#options
+    const { secret } = this.#options
+    const signal =
+      typeof this.#options.signal === 'function' ? this.#options.signal() : this.#options.signal
     const source = this.#source ?? (this.#options.source ?? secret.source)()
     this.#source = source
     this.#attempt = new RotationAttempt({

@@ -43,6 +43,34 @@ afterEach(async () => {
 })
 
 describe('LoginRotation', () => {
+  it('a signal given as a function is asked for only when an attempt is built, and ends it', async () => {
+    kms.set('ACSCurrent', 'v1', 'pw1')
+    await login().first()
+    const { secret } = resolveDriverOptions(
+      { secretName: NAME, secretClient: client, rotationRetry: { baseDelayMs: 0, maxDelayMs: 0 } },
+      { kind: 'connection', credentialKeys: [] },
+    )
+    const controller = new AbortController()
+    let asked = 0
+    const warm = new LoginRotation({
+      secret,
+      signal: () => {
+        asked += 1
+        return controller.signal
+      },
+    })
+    logins.push(warm)
+    expect(warm.first()).toMatchObject({ versionId: 'v1' })
+    expect(asked).toBe(0)
+    // A rejection builds the attempt: the signal is asked for then, and aborting it ends the wait.
+    kms.set('ACSCurrent', 'v2', 'pw2')
+    expect(warm.canRetry()).toBe(true)
+    expect(asked).toBe(1)
+    controller.abort()
+    const ended = await warm.next(new DriverError('denied')).catch((error: unknown) => error)
+    expect(isSecretClientError(ended, 'ABORTED')).toBe(true)
+  })
+
   it('first() answers cached credentials synchronously, a miss with a promise', async () => {
     kms.set('ACSCurrent', 'v1', 'pw1')
     const cold = login().first()
