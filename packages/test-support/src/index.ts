@@ -16,3 +16,9 @@ export {
   type StartPostgresOptions,
   startPostgres,
 } from './start-postgres.js'
+export {
+  startTdsServer,
+  type TdsServer,
+  type TdsServerOptions,
+  type TdsServerStats,
+} from './tds/tds-server.js'
