@@ -104,3 +104,18 @@ export function assertCloneArguments(
     )
   }
 }
+
+/**
+ * Throws `PROTECTED_ACCOUNT` when `account` is the engine's own admin account (`admin`), which
+ * rotation must never change. Names compare as the server does: case-insensitively on MySQL,
+ * MariaDB and SQL Server (`caseSensitive: false`), exactly on PostgreSQL.
+ */
+export function assertNotAdmin(account: string, admin: string, caseSensitive: boolean): void {
+  const same = caseSensitive ? account === admin : account.toLowerCase() === admin.toLowerCase()
+  if (same) {
+    throw new DatabaseEngineError(
+      'PROTECTED_ACCOUNT',
+      `The account "${account}" is the engine's admin account and cannot be changed.`,
+    )
+  }
+}

@@ -35,6 +35,8 @@ export function wrapDriverError(error: unknown, context: DriverErrorContext): Da
     sqlMessage?: unknown
     message?: unknown
     severity?: unknown
+    number?: unknown
+    class?: unknown
   }
   const isMysqlServerError =
     typeof fields.sqlMessage === 'string' && typeof fields.errno === 'number'
@@ -43,11 +45,15 @@ export function wrapDriverError(error: unknown, context: DriverErrorContext): Da
     typeof fields.severity === 'string' &&
     typeof fields.code === 'string' &&
     fields.code.length === 5
+  // tedious's RequestError carries the server's error number and severity class.
+  const isTdsServerError = typeof fields.number === 'number' && typeof fields.class === 'number'
   const serverCode = isMysqlServerError
     ? String(fields.errno)
     : isPgServerError
       ? (fields.code as string)
-      : undefined
+      : isTdsServerError
+        ? String(fields.number)
+        : undefined
   const where = `${context.operation}${context.account ? ` for account "${context.account}"` : ''}`
 
   if (serverCode === undefined) {

@@ -1,5 +1,8 @@
-/** Engines the emulator can rotate accounts on. `mysql` and `mariadb` share one implementation. */
-export type DatabaseEngineKind = 'mysql' | 'mariadb' | 'postgresql'
+/**
+ * Engines the emulator can rotate accounts on. `mysql` and `mariadb` share one implementation;
+ * `sqlserver` manages SQL logins over tedious with T-SQL.
+ */
+export type DatabaseEngineKind = 'mysql' | 'mariadb' | 'postgresql' | 'sqlserver'
 
 /**
  * A database server the emulator manages accounts on, declared by instance id
@@ -10,12 +13,15 @@ export interface DatabaseServerConfig {
   engine: DatabaseEngineKind
   /** @default '127.0.0.1' */
   host?: string
-  /** @default 3306 for mysql/mariadb, 5432 for postgresql */
+  /** @default 3306 for mysql/mariadb, 5432 for postgresql, 1433 for sqlserver */
   port?: number
   user: string
   /** Password of `user`. @default '' */
   password?: string
-  /** Database the admin connection opens (PostgreSQL). @default 'postgres' */
+  /**
+   * Database the admin connection opens (PostgreSQL, SQL Server).
+   * @default 'postgres' (PostgreSQL), 'master' (SQL Server)
+   */
   database?: string
   /**
    * Milliseconds allowed to open a connection (the admin pool and `checkLogin`).

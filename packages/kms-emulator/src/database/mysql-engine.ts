@@ -12,6 +12,7 @@ import {
   assertAccountName,
   assertCloneArguments,
   assertGrants,
+  assertNotAdmin,
   assertPassword,
 } from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
@@ -76,12 +77,7 @@ export class MysqlEngine implements DatabaseEngine {
   #isReserved = (name: string) => RESERVED_ACCOUNTS.has(name)
 
   #assertMutable(account: string): void {
-    if (account.toLowerCase() === this.#config.user.toLowerCase()) {
-      throw new DatabaseEngineError(
-        'PROTECTED_ACCOUNT',
-        `The account "${account}" is the engine's admin account and cannot be changed.`,
-      )
-    }
+    assertNotAdmin(account, this.#config.user, false)
   }
 
   #account(name: string): string {

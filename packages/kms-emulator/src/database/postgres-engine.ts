@@ -5,6 +5,7 @@ import {
   assertAccountName,
   assertCloneArguments,
   assertGrants,
+  assertNotAdmin,
   assertPassword,
 } from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
@@ -131,12 +132,7 @@ export class PostgresEngine implements DatabaseEngine {
   #isReserved = (name: string) => RESERVED_ACCOUNTS.has(name) || name.startsWith('pg_')
 
   #assertMutable(account: string): void {
-    if (account === this.#config.user) {
-      throw new DatabaseEngineError(
-        'PROTECTED_ACCOUNT',
-        `The account "${account}" is the engine's admin account and cannot be changed.`,
-      )
-    }
+    assertNotAdmin(account, this.#config.user, true)
   }
 
   #assertOpen(operation: string): void {

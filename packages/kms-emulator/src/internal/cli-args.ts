@@ -14,7 +14,7 @@ Options:
   --region <id>             Region id the emulator answers for (default cn-hangzhou)
   --config <file>           JSON file with startKmsEmulator options:
                               accessKeys    [{ "accessKeyId", "accessKeySecret", "securityToken"? }]
-                              databases     { "<DBInstanceId>": { "engine": "mariadb"|"mysql"|"postgresql",
+                              databases     { "<DBInstanceId>": { "engine": "mariadb"|"mysql"|"postgresql"|"sqlserver",
                                               "host", "port", "user", "password", "database" } }
                               secrets       [{ "name", "value" } | { "name", "rds": { "instanceId",
                                               "subType", "accountName", "accountPassword" },

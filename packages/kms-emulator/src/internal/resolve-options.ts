@@ -31,7 +31,7 @@ function invalid(message: string): KmsEmulatorError {
   return new KmsEmulatorError('INVALID_OPTIONS', message)
 }
 
-const ENGINES = new Set(['mysql', 'mariadb', 'postgresql'])
+const ENGINES = new Set(['mysql', 'mariadb', 'postgresql', 'sqlserver'])
 
 /** Validates options (also those read from a CLI config file) and applies defaults. */
 export function resolveOptions(options: KmsEmulatorOptions = {}): ResolvedOptions {
@@ -80,7 +80,9 @@ export function resolveOptions(options: KmsEmulatorOptions = {}): ResolvedOption
   }
   for (const [id, db] of Object.entries(databases)) {
     if (!db || !ENGINES.has(db.engine) || typeof db.user !== 'string') {
-      throw invalid(`database ${id} needs engine (mysql, mariadb or postgresql) and user`)
+      throw invalid(
+        `database ${id} needs engine (mysql, mariadb, postgresql or sqlserver) and user`,
+      )
     }
   }
   const secrets = options.secrets ?? []
