@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { type KmsEmulator, startKmsEmulator } from '@org/kms-emulator'
 import { SecretCacheClient } from '@org/secret-client'
-import { fmt, mariadb, median, timedThroughput } from '@org/test-support'
+import { fmt, mariadb, median, randomName, timedThroughput } from '@org/test-support'
+import { openSqlServerAdmin, tsqlIdentifier, tsqlString } from './sqlserver-admin.js'
 
 /** A MariaDB server to benchmark against (the local one unless `MARIADB_*` says otherwise). */
 export const benchMariaDb = {
@@ -32,8 +33,55 @@ export async function startBenchSecret(): Promise<BenchSecret> {
   const password = randomBytes(12).toString('hex')
   await maria.query("CREATE USER ?@'%' IDENTIFIED BY ?", [account, password])
   await maria.query(`GRANT ALL ON \`${database}\`.* TO ?@'%'`, [account])
+  return benchSecretOn(
+    { engine: 'mariadb', ...benchMariaDb },
+    { account, password, database },
+    () => maria.cleanup(),
+  )
+}
+
+/** A SQL Server (the test-only TDS server) to benchmark against, as its admin login. */
+export interface BenchSqlServer {
+  host: string
+  port: number
+  user: string
+  password: string
+}
+
+/**
+ * {@link startBenchSecret} on a SQL Server: a login with a database it owns, created with T-SQL as
+ * the admin, and the emulator rotating it (`engine: 'sqlserver'`).
+ */
+export async function startSqlServerBenchSecret(server: BenchSqlServer): Promise<BenchSecret> {
+  const admin = await openSqlServerAdmin(server)
+  const account = randomName('bench')
+  const database = randomName('db')
+  const password = randomBytes(12).toString('hex')
+  try {
+    await admin.query(`CREATE DATABASE ${tsqlIdentifier(database)}`)
+    await admin.query(
+      `CREATE LOGIN ${tsqlIdentifier(account)} WITH PASSWORD = ${tsqlString(password)}`,
+    )
+    await admin.query(
+      `USE ${tsqlIdentifier(database)}; CREATE USER ${tsqlIdentifier(account)} FOR LOGIN ${tsqlIdentifier(account)}; ALTER ROLE [db_owner] ADD MEMBER ${tsqlIdentifier(account)}`,
+    )
+  } finally {
+    await admin.close()
+  }
+  return benchSecretOn({ engine: 'sqlserver', ...server }, { account, password, database }, () =>
+    Promise.resolve(),
+  )
+}
+
+/** The emulator holding a SingleUser secret of `account` on the server `databaseConfig` names. */
+async function benchSecretOn(
+  databaseConfig: Record<string, unknown>,
+  where: { account: string; password: string; database: string },
+  cleanup: () => Promise<unknown>,
+): Promise<BenchSecret> {
+  const { account, password } = where
   const emulator = await startKmsEmulator({
-    databases: { 'rm-bench': { engine: 'mariadb', ...benchMariaDb } },
+    databases: { 'rm-bench': databaseConfig as never },
     schedulerIntervalMs: 0,
   })
   const client = new SecretCacheClient({
@@ -49,16 +97,14 @@ export async function startBenchSecret(): Promise<BenchSecret> {
     ExtendedConfig: JSON.stringify({ DBInstanceId: 'rm-bench', SecretSubType: 'SingleUser' }),
   })
   return {
-    account,
-    password,
-    database,
+    ...where,
     secretName,
     emulator,
     client,
     async close() {
       await client.close()
       await emulator.close()
-      await maria.cleanup()
+      await cleanup()
     },
   }
 }

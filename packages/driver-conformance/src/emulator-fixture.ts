@@ -15,17 +15,26 @@ import {
   randomName,
   randomPassword,
   startPostgres,
+  startTdsServer,
+  type TdsServer,
 } from '@org/test-support'
+import { openSqlServerAdmin, tsqlIdentifier, tsqlString } from './sqlserver-admin.js'
 
-/** Engines the fixture can stand up a rotated account on. */
-export type FixtureEngine = 'mariadb' | 'postgresql'
+/**
+ * Engines the fixture can stand up a rotated account on: the local MariaDB, a private embedded
+ * PostgreSQL, or a private test-only TDS server standing in for SQL Server.
+ */
+export type FixtureEngine = 'mariadb' | 'postgresql' | 'sqlserver'
 
 /** Rotation flavour of an Rds secret. */
 export type FixtureSubType = 'SingleUser' | 'DoubleUsers'
 
 /** Options of {@link startEmulatorFixture}. */
 export interface EmulatorFixtureOptions {
-  /** Which real server holds the account: the local MariaDB, or a private embedded PostgreSQL. */
+  /**
+   * Which server holds the account: the local MariaDB, a private embedded PostgreSQL, or a private
+   * test-only TDS server (no SQL Server can run here).
+   */
   engine: FixtureEngine
   /**
    * `minRefreshIntervalMs` of the clients the fixture creates: small, so a test sees several
@@ -198,9 +207,58 @@ function pgAdmin(server: PgServer): ServerAdmin {
   }
 }
 
+async function sqlServerAdmin(server: TdsServer): Promise<ServerAdmin> {
+  const admin = await openSqlServerAdmin({
+    host: server.host,
+    port: server.port,
+    user: server.adminLogin,
+    password: server.adminPassword,
+  }).catch(async (error: unknown) => {
+    await server.close()
+    throw error
+  })
+  const id = tsqlIdentifier
+  const str = tsqlString
+  return {
+    host: server.host,
+    port: server.port,
+    databaseConfig: {
+      engine: 'sqlserver',
+      host: server.host,
+      port: server.port,
+      user: server.adminLogin,
+      password: server.adminPassword,
+    },
+    names: (label) => ({ account: randomName(label), database: randomName('db') }),
+    async createAccount(account, password, database) {
+      await admin.query(`CREATE DATABASE ${id(database)}`)
+      await admin.query(`CREATE LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`)
+      await admin.query(
+        `USE ${id(database)}; CREATE USER ${id(account)} FOR LOGIN ${id(account)}; ALTER ROLE [db_owner] ADD MEMBER ${id(account)}; USE [master]`,
+      )
+    },
+    async setPassword(account, password) {
+      await admin.query(`ALTER LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`)
+    },
+    async sessionCount(account) {
+      const rows = await admin.query(
+        `SELECT COUNT(*) AS n FROM sys.dm_exec_sessions WHERE login_name IN (${str(account)}, ${str(`${account}_clone`)})`,
+      )
+      return Number(rows[0]?.n ?? 0)
+    },
+    // The test server takes as many sessions as the process can hold.
+    ensureConnectionCapacity: async () => {},
+    // Every login and database lives in the private server, which close() discards.
+    async close() {
+      await admin.close()
+      await server.close()
+    },
+  }
+}
+
 /**
- * Starts a KMS emulator that manages accounts on a real server (the local MariaDB, or a private
- * embedded PostgreSQL it starts), plus a {@link SecretCacheClient} pointed at it. Tests create
+ * Starts a KMS emulator that manages accounts on a server (the local MariaDB, a private embedded
+ * PostgreSQL or a private test-only TDS server it starts), plus a {@link SecretCacheClient} pointed at it. Tests create
  * secrets with {@link EmulatorFixture.createSecret}, rotate them, read the emulator's
  * GetSecretValue counter and inject faults. Call `close()` in `afterAll`.
  */
@@ -210,8 +268,10 @@ export async function startEmulatorFixture(
   const admin =
     options.engine === 'mariadb'
       ? mariaAdmin(mariadb())
-      : // Room for the conformance suite's auth storm (200 at once, plus headroom).
-        pgAdmin(await startPostgres({ maxConnections: 400 }))
+      : options.engine === 'sqlserver'
+        ? await sqlServerAdmin(await startTdsServer())
+        : // Room for the conformance suite's auth storm (200 at once, plus headroom).
+          pgAdmin(await startPostgres({ maxConnections: 400 }))
   const clients: SecretCacheClient[] = []
   let emulator: KmsEmulator
   try {

@@ -1,5 +1,6 @@
 export {
   type BenchSecret,
+  type BenchSqlServer,
   benchMariaDb,
   compareConnectLatency,
   compareThroughput,
@@ -7,6 +8,7 @@ export {
   medianRatio,
   type Side,
   startBenchSecret,
+  startSqlServerBenchSecret,
   type ThroughputComparison,
 } from './bench-harness.js'
 export {
@@ -36,3 +38,9 @@ export {
 } from './kms-environment.js'
 export { type HandleCounts, openHandleCounts, waitForHandles } from './open-handles.js'
 export { type DriverConformanceOptions, runDriverConformance } from './run-driver-conformance.js'
+export {
+  openSqlServerAdmin,
+  type SqlServerAdmin,
+  tsqlIdentifier,
+  tsqlString,
+} from './sqlserver-admin.js'
