@@ -44,3 +44,4 @@ export {
   tsqlIdentifier,
   tsqlString,
 } from './sqlserver-admin.js'
+export { startTdsServerProcess, type TdsServerProcess } from './start-tds-server-process.js'

@@ -10,14 +10,13 @@
  * 3. Recovery after a SingleUser rotation the cache has not seen: a new connection (login
  *    rejected → forced refresh → login retried on the same connection), p50/p99.
  */
-import { fork } from 'node:child_process'
-import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import {
   compareConnectLatency,
   compareThroughput,
   comparisonRows,
   startSqlServerBenchSecret,
+  startTdsServerProcess,
 } from '@org/driver-conformance'
 import { fmt, median, quantile } from '@org/test-support'
 import * as tedious from 'tedious'
@@ -66,17 +65,7 @@ async function connectionSet(open: () => TediousConnection, count: number) {
 }
 
 async function main() {
-  const child = fork(new URL('./tds-server-process.ts', import.meta.url), {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  })
-  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer]
-  const server = JSON.parse(line.toString()) as {
-    host: string
-    port: number
-    adminLogin: string
-    adminPassword: string
-  }
+  const server = await startTdsServerProcess()
   const bench = await startSqlServerBenchSecret({
     host: server.host,
     port: server.port,
@@ -164,8 +153,7 @@ async function main() {
     console.log(`\nGetSecretValue calls during the ${ROTATIONS} recoveries: ${kmsCalls}`)
   } finally {
     await bench.close()
-    child.kill('SIGTERM')
-    await once(child, 'exit')
+    await server.close()
   }
 }
 
