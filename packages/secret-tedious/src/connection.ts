@@ -10,6 +10,7 @@ import {
 import type { ConnectionConfiguration } from 'tedious'
 import * as tedious from 'tedious'
 import { LOGIN_FAILED, recordLoginError, rejectsCredentials } from './internal/login-errors.js'
+import { LoginOptions } from './internal/login-options.js'
 import { tediousOptionsSpec } from './internal/tedious-options-spec.js'
 import type { SecretConnectionConfig } from './secret-options.js'
 import {
@@ -54,6 +55,7 @@ interface PendingRetry {
 export class Connection extends tedious.Connection {
   readonly #secret: DriverSecret
   readonly #internals: ConnectionInternals
+  readonly #login = new LoginOptions()
   /**
    * Ends the rotation when the connection ends; made only when something can wait (a cold read, a
    * rejected login), so a warm login allocates no signal.
@@ -98,6 +100,8 @@ export class Connection extends tedious.Connection {
     super(driverOptions)
     this.#secret = secret
     this.#internals = connectionInternals(this)
+    // Where tedious reads the login's credentials: ours, filled in before each login.
+    this.#internals.config.authentication.options = this.#login
     this.#rotation = new LoginRotation({ secret, signal: () => this.#endSignal() })
     const lookup = this.#internals.transientErrorLookup
     this.#internals.transientErrorLookup = {
@@ -245,14 +249,9 @@ export class Connection extends tedious.Connection {
   ): Promise<Socket> {
     const fields = credentialFields(credentials, this.#secret.given)
     const { config } = this.#internals
-    config.authentication.options.userName = fields.user
-    // Not enumerable: inspecting or serialising the connection's config never shows it.
-    Object.defineProperty(config.authentication.options, 'password', {
-      value: fields.password,
-      enumerable: false,
-      writable: true,
-      configurable: true,
-    })
+    const login = this.#login
+    login.userName = fields.user
+    login.password = fields.password
     if (fields.database !== undefined) config.options.database = fields.database
     const to = fields.port === undefined ? target : { ...target, port: fields.port }
     const { sequence, parallel } = tediousConnectors()

@@ -39,7 +39,7 @@ export interface ConnectionInternals {
       port?: number
       multiSubnetFailover?: boolean
     }
-    authentication: { type: string; options: Record<string, unknown> }
+    authentication: { type: string; options: object }
   }
 }
 
