@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net'
 import { inspect } from 'node:util'
 import { randomPassword, type TdsServer } from '@org/test-support'
 import tedious from 'tedious'
@@ -233,6 +234,26 @@ describe('secret-tedious drop-in', () => {
     } finally {
       await closed(connection)
       password = next
+    }
+  })
+  it('i. a connector of the caller is kept: called once the secret is read, its socket used', async () => {
+    const calls: string[] = []
+    const connection = secret(memorySecret(account, password), {
+      connector: (target: { host: string; port: number }) => {
+        calls.push(`${target.host}:${target.port}`)
+        return new Promise((resolve, reject) => {
+          const socket = createConnection({ host: target.host, port: target.port })
+          socket.once('connect', () => resolve(socket))
+          socket.once('error', reject)
+        })
+      },
+    })
+    await connected(connection)
+    try {
+      expect(calls).toEqual([`${server.host}:${server.port}`])
+      expect(await query(connection, 'SELECT SUSER_SNAME() AS me')).toEqual([{ me: account }])
+    } finally {
+      await closed(connection)
     }
   })
 })
