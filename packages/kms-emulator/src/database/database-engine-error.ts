@@ -52,3 +52,18 @@ export class DatabaseEngineError extends KmsEmulatorError {
     this.serverCode = serverCode
   }
 }
+
+/** `ACCOUNT_NOT_FOUND` for `account`, as every engine reports it. */
+export function accountNotFound(account: string): DatabaseEngineError {
+  return new DatabaseEngineError('ACCOUNT_NOT_FOUND', `The account "${account}" does not exist.`)
+}
+
+/** `ACCOUNT_EXISTS` for `account` (`createAccount` of a taken name). */
+export function accountExists(account: string): DatabaseEngineError {
+  return new DatabaseEngineError('ACCOUNT_EXISTS', `The account "${account}" already exists.`)
+}
+
+/** `ENGINE_CLOSED` for `operation` on a closed engine. */
+export function engineClosed(operation: string): DatabaseEngineError {
+  return new DatabaseEngineError('ENGINE_CLOSED', `${operation} failed: the engine is closed.`)
+}

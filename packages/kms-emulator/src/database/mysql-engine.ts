@@ -17,7 +17,12 @@ import {
 } from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
 import type { AccountPrivilege, DatabaseEngine, DatabaseEngineKind } from './database-engine.js'
-import { DatabaseEngineError } from './database-engine-error.js'
+import {
+  accountExists,
+  accountNotFound,
+  DatabaseEngineError,
+  engineClosed,
+} from './database-engine-error.js'
 
 /** Host part of every account the engine manages: `'%'` matches clients from any address. */
 const ACCOUNT_HOST = '%'
@@ -90,7 +95,7 @@ export class MysqlEngine implements DatabaseEngine {
     work: (connection: mysql.PoolConnection) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) {
-      throw new DatabaseEngineError('ENGINE_CLOSED', `${operation} failed: the engine is closed.`)
+      throw engineClosed(operation)
     }
     this.#pool ??= this.#createPool()
     let connection: mysql.PoolConnection
@@ -167,7 +172,7 @@ export class MysqlEngine implements DatabaseEngine {
       const [rows] = await connection.query(`SHOW GRANTS FOR ${this.#account(account)}`)
       return (rows as Array<Record<string, unknown>>).map((row) => String(Object.values(row)[0]))
     } catch (error) {
-      if (errnoOf(error) === ER_NONEXISTING_GRANT) throw notFound(account)
+      if (errnoOf(error) === ER_NONEXISTING_GRANT) throw accountNotFound(account)
       throw wrapDriverError(error, { operation: 'SHOW GRANTS', account, secret: false })
     }
   }
@@ -182,7 +187,7 @@ export class MysqlEngine implements DatabaseEngine {
     assertPassword(password)
     this.#assertMutable(account)
     await this.#withConnection('setPassword', async (connection) => {
-      if (!(await this.#exists(connection, account))) throw notFound(account)
+      if (!(await this.#exists(connection, account))) throw accountNotFound(account)
       await this.#alterPassword(connection, account, password, 'setPassword')
     })
   }
@@ -196,7 +201,7 @@ export class MysqlEngine implements DatabaseEngine {
     try {
       await connection.query(`ALTER USER ${this.#account(account)} IDENTIFIED BY ?`, [password])
     } catch (error) {
-      if (errnoOf(error) === ER_CANNOT_USER) throw notFound(account)
+      if (errnoOf(error) === ER_CANNOT_USER) throw accountNotFound(account)
       throw wrapDriverError(error, { operation, account, secret: true })
     }
   }
@@ -208,7 +213,7 @@ export class MysqlEngine implements DatabaseEngine {
     const operation = 'cloneAccount'
     const cloneGrantee = granteeToken(clone, ACCOUNT_HOST)
     await this.#withConnection(operation, async (connection) => {
-      if (!(await this.#exists(connection, source))) throw notFound(source)
+      if (!(await this.#exists(connection, source))) throw accountNotFound(source)
       const sourceLines = await this.#showGrants(connection, source)
       const replay = replayOrder(
         sourceLines.map((l) => rewriteGrant(l, source, clone, ACCOUNT_HOST)),
@@ -263,7 +268,7 @@ export class MysqlEngine implements DatabaseEngine {
     const operation = 'createAccount'
     await this.#withConnection(operation, async (connection) => {
       if (await this.#exists(connection, account)) {
-        throw new DatabaseEngineError('ACCOUNT_EXISTS', `The account "${account}" already exists.`)
+        throw accountExists(account)
       }
       await this.#run(
         connection,
@@ -295,7 +300,7 @@ export class MysqlEngine implements DatabaseEngine {
     assertAccountName(account)
     if (typeof password !== 'string') return false
     if (this.#closed) {
-      throw new DatabaseEngineError('ENGINE_CLOSED', 'checkLogin failed: the engine is closed.')
+      throw engineClosed('checkLogin')
     }
     let connection: mysql.Connection | undefined
     try {
@@ -338,8 +343,4 @@ export class MysqlEngine implements DatabaseEngine {
     this.#pool = undefined
     await pool?.end()
   }
-}
-
-function notFound(account: string): DatabaseEngineError {
-  return new DatabaseEngineError('ACCOUNT_NOT_FOUND', `The account "${account}" does not exist.`)
 }

@@ -10,7 +10,12 @@ import {
 } from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
 import type { AccountPrivilege, DatabaseEngine } from './database-engine.js'
-import { DatabaseEngineError } from './database-engine-error.js'
+import {
+  accountExists,
+  accountNotFound,
+  DatabaseEngineError,
+  engineClosed,
+} from './database-engine-error.js'
 
 interface PrivilegeSet {
   database: string
@@ -137,7 +142,7 @@ export class PostgresEngine implements DatabaseEngine {
 
   #assertOpen(operation: string): void {
     if (this.#closed) {
-      throw new DatabaseEngineError('ENGINE_CLOSED', `${operation} failed: the engine is closed.`)
+      throw engineClosed(operation)
     }
   }
 
@@ -290,11 +295,11 @@ export class PostgresEngine implements DatabaseEngine {
     this.#assertMutable(account)
     const clause = await this.#passwordClause(password)
     await this.#withClient('setPassword', async (client) => {
-      if ((await this.#role(client, account))?.rolcanlogin !== true) throw notFound(account)
+      if ((await this.#role(client, account))?.rolcanlogin !== true) throw accountNotFound(account)
       try {
         await client.query(`ALTER ROLE ${ident(account)} ${clause}`)
       } catch (error) {
-        if (codeOf(error) === UNDEFINED_OBJECT) throw notFound(account)
+        if (codeOf(error) === UNDEFINED_OBJECT) throw accountNotFound(account)
         throw wrapDriverError(error, { operation: 'setPassword', account, secret: true })
       }
     })
@@ -316,7 +321,7 @@ export class PostgresEngine implements DatabaseEngine {
       const modern = (await this.#version(client)) >= 160000
       await this.#transaction(client, operation, async () => {
         const attributes = await this.#role(client, source)
-        if (attributes?.rolcanlogin !== true) throw notFound(source)
+        if (attributes?.rolcanlogin !== true) throw accountNotFound(source)
         const exists = (await this.#role(client, clone)) !== undefined
         // Before PostgreSQL 16 inheritance is an attribute of the member: the clone needs INHERIT
         // to receive the source's privileges. From 16 on it is a property of the membership.
@@ -430,7 +435,7 @@ export class PostgresEngine implements DatabaseEngine {
     const touched = new Set<string>()
     await this.#withClient(operation, async (client) => {
       if ((await this.#role(client, account)) !== undefined) {
-        throw new DatabaseEngineError('ACCOUNT_EXISTS', `The account "${account}" already exists.`)
+        throw accountExists(account)
       }
       try {
         await client.query(`CREATE ROLE ${ident(account)} WITH LOGIN ${clause}`)
@@ -534,7 +539,7 @@ export class PostgresEngine implements DatabaseEngine {
     const lines: string[] = []
     const databases = await this.#withClient(operation, async (client) => {
       const role = await this.#role(client, account)
-      if (!role) throw notFound(account)
+      if (!role) throw accountNotFound(account)
       const attributes = [
         role.rolcanlogin && 'LOGIN',
         role.rolsuper && 'SUPERUSER',
@@ -605,8 +610,4 @@ function privilegeKeyword(privilegeType: string): string {
     throw new DatabaseEngineError('DATABASE_ERROR', 'Unexpected privilege type in pg_database.')
   }
   return privilegeType
-}
-
-function notFound(account: string): DatabaseEngineError {
-  return new DatabaseEngineError('ACCOUNT_NOT_FOUND', `The account "${account}" does not exist.`)
 }

@@ -10,7 +10,12 @@ import {
 } from './_validate.js'
 import { wrapDriverError } from './_wrap-driver-error.js'
 import type { AccountPrivilege, DatabaseEngine, DatabaseEngineKind } from './database-engine.js'
-import { DatabaseEngineError } from './database-engine-error.js'
+import {
+  accountExists,
+  accountNotFound,
+  DatabaseEngineError,
+  engineClosed,
+} from './database-engine-error.js'
 
 type Row = Record<string, unknown>
 
@@ -100,7 +105,7 @@ export class SqlServerEngine implements DatabaseEngine {
     work: (run: (sql: string, secret?: boolean) => Promise<Row[]>) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) {
-      throw new DatabaseEngineError('ENGINE_CLOSED', `${operation} failed: the engine is closed.`)
+      throw engineClosed(operation)
     }
     const previous = this.#turn
     let done: () => void = () => {}
@@ -187,7 +192,7 @@ export class SqlServerEngine implements DatabaseEngine {
         await run(`ALTER LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`, true)
       } catch (error) {
         if ((error as DatabaseEngineError).serverCode === String(CANNOT_ALTER_LOGIN)) {
-          throw notFound(account)
+          throw accountNotFound(account)
         }
         throw error
       }
@@ -199,7 +204,7 @@ export class SqlServerEngine implements DatabaseEngine {
     this.#assertMutable(source)
     this.#assertMutable(clone)
     await this.#withAdmin('cloneAccount', async (run) => {
-      if (!(await this.#exists(run, source))) throw notFound(source)
+      if (!(await this.#exists(run, source))) throw accountNotFound(source)
       const wanted = await this.#memberships(run, source)
       const created = !(await this.#exists(run, clone))
       if (created) {
@@ -250,7 +255,7 @@ export class SqlServerEngine implements DatabaseEngine {
     assertGrants(grants, SYSTEM_DATABASES)
     await this.#withAdmin('createAccount', async (run) => {
       if (await this.#exists(run, account)) {
-        throw new DatabaseEngineError('ACCOUNT_EXISTS', `The account "${account}" already exists.`)
+        throw accountExists(account)
       }
       await run(
         `CREATE LOGIN ${id(account)} WITH PASSWORD = ${str(password)}, CHECK_POLICY = OFF`,
@@ -280,7 +285,7 @@ export class SqlServerEngine implements DatabaseEngine {
     assertAccountName(account)
     if (typeof password !== 'string') return false
     if (this.#closed) {
-      throw new DatabaseEngineError('ENGINE_CLOSED', 'checkLogin failed: the engine is closed.')
+      throw engineClosed('checkLogin')
     }
     let connection: InstanceType<typeof tedious.Connection> | undefined
     try {
@@ -333,8 +338,4 @@ function execute(connection: InstanceType<typeof tedious.Connection>, sql: strin
     })
     connection.execSqlBatch(request)
   })
-}
-
-function notFound(account: string): DatabaseEngineError {
-  return new DatabaseEngineError('ACCOUNT_NOT_FOUND', `The account "${account}" does not exist.`)
 }
