@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { type KmsEmulator, startKmsEmulator } from '@org/kms-emulator'
 import { SecretCacheClient } from '@org/secret-client'
 import { fmt, mariadb, median, randomName, timedThroughput } from '@org/test-support'
-import { openSqlServerAdmin, tsqlIdentifier, tsqlString } from './sqlserver-admin.js'
+import { createOwnedLogin, openSqlServerAdmin } from './sqlserver-admin.js'
 
 /** A MariaDB server to benchmark against (the local one unless `MARIADB_*` says otherwise). */
 export const benchMariaDb = {
@@ -58,13 +58,7 @@ export async function startSqlServerBenchSecret(server: BenchSqlServer): Promise
   const database = randomName('db')
   const password = randomBytes(12).toString('hex')
   try {
-    await admin.query(`CREATE DATABASE ${tsqlIdentifier(database)}`)
-    await admin.query(
-      `CREATE LOGIN ${tsqlIdentifier(account)} WITH PASSWORD = ${tsqlString(password)}`,
-    )
-    await admin.query(
-      `USE ${tsqlIdentifier(database)}; CREATE USER ${tsqlIdentifier(account)} FOR LOGIN ${tsqlIdentifier(account)}; ALTER ROLE [db_owner] ADD MEMBER ${tsqlIdentifier(account)}`,
-    )
+    await createOwnedLogin(admin, account, password, database)
   } finally {
     await admin.close()
   }

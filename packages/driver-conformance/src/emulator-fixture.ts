@@ -17,8 +17,10 @@ import {
   startPostgres,
   startTdsServer,
   type TdsServer,
+  tsqlIdentifier,
+  tsqlString,
 } from '@org/test-support'
-import { openSqlServerAdmin, tsqlIdentifier, tsqlString } from './sqlserver-admin.js'
+import { createOwnedLogin, openSqlServerAdmin } from './sqlserver-admin.js'
 
 /**
  * Engines the fixture can stand up a rotated account on: the local MariaDB, a private embedded
@@ -230,13 +232,8 @@ async function sqlServerAdmin(server: TdsServer): Promise<ServerAdmin> {
       password: server.adminPassword,
     },
     names: (label) => ({ account: randomName(label), database: randomName('db') }),
-    async createAccount(account, password, database) {
-      await admin.query(`CREATE DATABASE ${id(database)}`)
-      await admin.query(`CREATE LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`)
-      await admin.query(
-        `USE ${id(database)}; CREATE USER ${id(account)} FOR LOGIN ${id(account)}; ALTER ROLE [db_owner] ADD MEMBER ${id(account)}; USE [master]`,
-      )
-    },
+    createAccount: (account, password, database) =>
+      createOwnedLogin(admin, account, password, database),
     async setPassword(account, password) {
       await admin.query(`ALTER LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`)
     },

@@ -38,10 +38,5 @@ export {
 } from './kms-environment.js'
 export { type HandleCounts, openHandleCounts, waitForHandles } from './open-handles.js'
 export { type DriverConformanceOptions, runDriverConformance } from './run-driver-conformance.js'
-export {
-  openSqlServerAdmin,
-  type SqlServerAdmin,
-  tsqlIdentifier,
-  tsqlString,
-} from './sqlserver-admin.js'
+export { openSqlServerAdmin, type SqlServerAdmin } from './sqlserver-admin.js'
 export { startTdsServerProcess, type TdsServerProcess } from './start-tds-server-process.js'

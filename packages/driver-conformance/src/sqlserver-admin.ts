@@ -1,12 +1,7 @@
+import { tsqlIdentifier as id, tsqlString as str } from '@org/test-support'
 import * as tedious from 'tedious'
 
 type Row = Record<string, unknown>
-
-/** `[name]` with `]` doubled. */
-export const tsqlIdentifier = (name: string): string => `[${name.replaceAll(']', ']]')}]`
-
-/** `N'value'` with `'` doubled. */
-export const tsqlString = (value: string): string => `N'${value.replaceAll("'", "''")}'`
 
 /** An admin session on a SQL Server (the test-only TDS server here), for fixtures. */
 export interface SqlServerAdmin {
@@ -14,6 +9,23 @@ export interface SqlServerAdmin {
   query(sql: string): Promise<Row[]>
   /** Closes the session. */
   close(): Promise<void>
+}
+
+/**
+ * Creates a login that owns a new database (a user there in `db_owner`), as the fixtures and the
+ * benchmarks set up a rotated account; leaves the session in `master`.
+ */
+export async function createOwnedLogin(
+  admin: SqlServerAdmin,
+  account: string,
+  password: string,
+  database: string,
+): Promise<void> {
+  await admin.query(`CREATE DATABASE ${id(database)}`)
+  await admin.query(`CREATE LOGIN ${id(account)} WITH PASSWORD = ${str(password)}`)
+  await admin.query(
+    `USE ${id(database)}; CREATE USER ${id(account)} FOR LOGIN ${id(account)}; ALTER ROLE [db_owner] ADD MEMBER ${id(account)}; USE [master]`,
+  )
 }
 
 /**

@@ -1,5 +1,11 @@
-import { tsqlIdentifier as id, tsqlString as str } from '@org/driver-conformance'
-import { randomName, randomPassword, startTdsServer, type TdsServer } from '@org/test-support'
+import {
+  tsqlIdentifier as id,
+  randomName,
+  randomPassword,
+  startTdsServer,
+  tsqlString as str,
+  type TdsServer,
+} from '@org/test-support'
 import * as tedious from 'tedious'
 import { closed, connected, query } from './tedious-helpers.js'
 

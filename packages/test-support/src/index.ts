@@ -22,3 +22,4 @@ export {
   type TdsServerOptions,
   type TdsServerStats,
 } from './tds/tds-server.js'
+export { tsqlIdentifier, tsqlString } from './tsql-quote.js'

@@ -1,7 +1,13 @@
 import { inspect } from 'node:util'
 import type Kms from '@alicloud/kms20160120'
 import * as $Kms from '@alicloud/kms20160120'
-import { randomName, randomPassword, startTdsServer, type TdsServer } from '@org/test-support'
+import {
+  randomName,
+  randomPassword,
+  startTdsServer,
+  tsqlString as str,
+  type TdsServer,
+} from '@org/test-support'
 import tedious from 'tedious'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabaseEngine } from '../../src/database/create-database-engine.js'
@@ -62,9 +68,6 @@ async function whoAmI(user: string, password: string, database?: string): Promis
 }
 
 let admin: Connection
-
-/** A T-SQL Unicode literal (`'` doubled): the test passwords contain quotes. */
-const str = (value: string) => `N'${value.replaceAll("'", "''")}'`
 
 async function createReader(account: string, password: string, database: string) {
   await batch(admin, `IF DB_ID(N'${database}') IS NULL CREATE DATABASE [${database}]`)
