@@ -12,7 +12,8 @@ interface PendingNode {
   secret: DriverSecret
 }
 
-let RotationAwareCluster: ClusterClass | undefined
+/** Made once: the connector's cluster class is found from a probe cluster. */
+let rotatingClusterClass: ClusterClass | undefined
 
 /**
  * The connector's promise `Cluster` class with rotation-aware nodes: `add(id, config)` takes a
@@ -23,7 +24,7 @@ let RotationAwareCluster: ClusterClass | undefined
  * @throws `SecretClientError` `INVALID_CONFIG` for a connector outside the supported range.
  */
 export function rotationAwareClusterClass(): ClusterClass {
-  if (RotationAwareCluster !== undefined) return RotationAwareCluster
+  if (rotatingClusterClass !== undefined) return rotatingClusterClass
   const Cluster = clusterClass()
   class Rotating extends Cluster {
     #pending: PendingNode | undefined
@@ -63,7 +64,7 @@ export function rotationAwareClusterClass(): ClusterClass {
       return new SecretPoolCallback(pending.driverOptions, pending.secret).on('error', () => {})
     }
   }
-  RotationAwareCluster = Rotating
+  rotatingClusterClass = Rotating
   return Rotating
 }
 

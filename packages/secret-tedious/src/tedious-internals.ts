@@ -50,9 +50,6 @@ const check: DriverInternals = new DriverInternals({
   from: import.meta.url,
 })
 
-/** The installed tedious's version, for messages. */
-export const tediousVersion: string = check.version
-
 /**
  * `connection` as {@link ConnectionInternals}.
  * @throws `SecretClientError` `INVALID_CONFIG` naming the tedious version and the missing member.
