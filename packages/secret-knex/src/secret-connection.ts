@@ -51,9 +51,13 @@ export function secretConnection(
     const credentials = await secret
       .source()
       .getDatabaseCredentials(secret.secretName, { versionStage: secret.versionStage })
-    const fields = credentialFields(credentials, secret.given)
+    const { password, ...fields } = credentialFields(credentials, secret.given)
     const expirationChecker = versionChecker(secret, credentials.versionId)
-    return { ...given, ...fields, expirationChecker } as unknown as Knex.StaticConnectionConfig
+    const settings = { ...given, ...fields, expirationChecker }
+    // knex keeps these options on its client: not enumerable, inspecting it never shows the
+    // password (knex hides a static config's the same way); the drivers read it all the same.
+    Object.defineProperty(settings, 'password', { value: password, enumerable: false })
+    return settings as unknown as Knex.StaticConnectionConfig
   }
   return provide as Knex.AsyncConnectionConfigProvider
 }

@@ -1,6 +1,7 @@
+import { inspect } from 'node:util'
 import { type EmulatorFixture, startEmulatorFixture } from '@org/driver-conformance'
 import { SecretCacheClient } from '@org/secret-client'
-import { describeWithServer, probeMariaDb } from '@org/test-support'
+import { describeWithServer, printedPart, probeMariaDb } from '@org/test-support'
 import knex from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { secretConnection } from '../src/index.js'
@@ -61,6 +62,10 @@ await describeWithServer(
         String(rowsOf(await db.raw('SELECT CURRENT_USER() AS me'))[0]?.me).split('@')[0]
       try {
         expect(await me()).toBe(secret.account)
+        // The password read for knex's own client is in its connection settings, never shown.
+        const { password } = await secretClient.getDatabaseCredentials(secret.secretName)
+        expect(inspect(db.client, { depth: 4 })).not.toContain(printedPart(password))
+        expect(JSON.stringify(Object.keys(db.client.connectionSettings))).not.toContain('password')
         // A dual-account rotation the client has read: the options expire (knex asks the provider
         // again), and the next connection runs as the clone.
         await fx.rotate(secret.secretName)
