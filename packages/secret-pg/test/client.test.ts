@@ -3,6 +3,7 @@ import { AuthRetryExhaustedError, isSecretClientError } from '@org/secret-client
 import {
   pgIdentifier,
   pgLiteral,
+  printedPart,
   probeEmbeddedPostgres,
   randomName,
   randomPassword,
@@ -368,7 +369,7 @@ describe.skipIf(!available)('Client against a real PostgreSQL', () => {
       String((await fx.emulator.call('GetSecretValue', { SecretName: secretName })).SecretData),
     ) as { AccountPassword: string }
     expect(AccountPassword.length).toBeGreaterThan(8)
-    expect(inspect(client, { depth: 6 })).not.toContain(AccountPassword)
+    expect(inspect(client, { depth: 6 })).not.toContain(printedPart(AccountPassword))
     await client.end()
   })
 

@@ -2,7 +2,7 @@ export { fmt, median, quantile, type Throughput, timedThroughput } from './bench
 export { freePort } from './free-port.js'
 export { type MariaDbHelper, type MariaDbOptions, mariadb, probeMariaDb } from './mariadb.js'
 export { pgIdentifier, pgLiteral } from './pg-quote.js'
-export { randomName, randomPassword, runPrefix } from './random-name.js'
+export { printedPart, randomName, randomPassword, runPrefix } from './random-name.js'
 export { describeWithServer, requireServer } from './require-server.js'
 export {
   describeWithRotatingAccount,

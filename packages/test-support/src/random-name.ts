@@ -38,3 +38,18 @@ export function randomPassword(length = 24): string {
   for (const byte of bytes) body += alphabet[byte % alphabet.length]
   return `${body.slice(0, Math.max(length, 8) - 5)}'\\%"$`
 }
+
+/**
+ * The part of `password` that `util.inspect` and `JSON.stringify` print as is — its longest run of
+ * letters and digits — for leak checks: a password with quotes or backslashes (as
+ * {@link randomPassword} makes them) never appears verbatim in their escaped output, so
+ * `not.toContain(password)` would pass even when it leaks.
+ * @throws `Error` when that run is shorter than 6 characters (too weak a probe).
+ */
+export function printedPart(password: string): string {
+  const runs = password.match(/[A-Za-z0-9]+/g) ?? []
+  const longest = runs.reduce((best, run) => (run.length > best.length ? run : best), '')
+  if (longest.length < 6)
+    throw new Error('the password has no run of 6 letters or digits to look for')
+  return longest
+}
