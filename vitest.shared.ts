@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { ErrorDigestReporter } from './.ci/error-digest-reporter.js'
 
 /** Options of {@link vitestConfig}. */
 export interface VitestConfigOptions {
@@ -39,6 +40,7 @@ export function vitestConfig(overrides: VitestConfigOptions = {}) {
         ? [
             'default',
             ['json', { outputFile: oldest ? 'test-results-oldest.json' : 'test-results.json' }],
+            new ErrorDigestReporter(oldest ? 'test-errors-oldest.txt' : 'test-errors.txt'),
           ]
         : ['default'],
     },

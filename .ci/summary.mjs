@@ -25,5 +25,22 @@ console.log(`Tests: ${main.passed} passed, ${main.failed} failed, ${main.skipped
 console.log(
   `Tests on the oldest supported drivers: ${oldest.passed} passed, ${oldest.failed} failed, ${oldest.skipped} skipped`,
 )
+
+// Every failure's digest (see error-digest-reporter.ts), printed last: errors outside any test
+// fail the run too, though the JSON reports do not count them.
+let digests = 0
+for (const dir of ['packages', 'examples']) {
+  if (!existsSync(dir)) continue
+  for (const name of readdirSync(dir)) {
+    for (const file of ['test-errors.txt', 'test-errors-oldest.txt']) {
+      const path = join(dir, name, file)
+      if (!existsSync(path)) continue
+      const text = readFileSync(path, 'utf8').trim()
+      if (text === '') continue
+      digests++
+      console.log(`\n--- ${path}\n${text}`)
+    }
+  }
+}
 const bad = (t) => t.failed > 0 || t.passed === 0
-process.exit(bad(main) || bad(oldest) ? 1 : 0)
+process.exit(bad(main) || bad(oldest) || digests > 0 ? 1 : 0)
