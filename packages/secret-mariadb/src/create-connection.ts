@@ -1,11 +1,11 @@
 import type { DatabaseCredentials } from '@org/secret-client'
 import {
   connectWithSecret,
-  credentialFields,
   type DatabaseSecretSource,
   type DriverSecret,
   peekCredentials,
   resolveDriverOptions,
+  withCredentials,
 } from '@org/secret-client/driver'
 import mariadb, { type Connection } from 'mariadb'
 import { mariadbOptionsSpec } from './internal/mariadb-options-spec.js'
@@ -56,10 +56,7 @@ function connectWith(
   secret: DriverSecret,
   credentials: DatabaseCredentials,
 ): Promise<Connection> {
-  return mariadb.createConnection({
-    ...driverOptions,
-    ...credentialFields(credentials, secret.given),
-  })
+  return mariadb.createConnection(withCredentials(driverOptions, credentials, secret.given))
 }
 
 /** The kit's rotation-aware connect, from the first read or after `first` was rejected. */

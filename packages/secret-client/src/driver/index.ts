@@ -40,6 +40,7 @@ export {
   type DriverSecret,
   type GivenLocation,
   resolveDriverOptions,
+  withCredentials,
 } from './resolve-driver-options.js'
 export {
   type AuthFailureInfo,

@@ -6,6 +6,7 @@ import {
   type DriverOptionsSpec,
   type GivenLocation,
   resolveDriverOptions,
+  withCredentials,
 } from '../../src/driver/resolve-driver-options.js'
 import type { DatabaseSecretSource } from '../../src/driver/rotation-attempt.js'
 import { DEFAULT_ROTATION_RETRY } from '../../src/driver/rotation-retry.js'
@@ -418,6 +419,101 @@ describe('resolveDriverOptions: result', () => {
   })
 })
 
+describe('resolveDriverOptions: an options object resolved again', () => {
+  it('is not validated again while unchanged, and each call gets its own copy', () => {
+    const seen: unknown[] = []
+    const spec: DriverOptionsSpec = {
+      ...CONNECTION,
+      givenLocation(options) {
+        seen.push(options)
+        return {}
+      },
+    }
+    const input = { secretName: 'db', host: 'h', rotationRetry: { maxAttempts: 3 } }
+    const first = resolveDriverOptions<Record<string, unknown>>(input, spec)
+    const second = resolveDriverOptions<Record<string, unknown>>(input, spec)
+    expect(seen).toHaveLength(1)
+    expect(second.secret).toBe(first.secret)
+    expect(second.driverOptions).toEqual(first.driverOptions)
+    expect(second.driverOptions).not.toBe(first.driverOptions)
+    // A driver completing its copy in place (tedious) does not change the next call's.
+    first.driverOptions.options = { connector: () => {} }
+    expect(resolveDriverOptions<Record<string, unknown>>(input, spec).driverOptions).toEqual({
+      host: 'h',
+    })
+  })
+
+  it.each<[string, (input: Record<string, unknown>) => void, (secret: unknown) => void]>([
+    [
+      'a value changed',
+      (input) => {
+        input.secretName = 'db/other'
+      },
+      (secret) => expect(secret).toMatchObject({ secretName: 'db/other' }),
+    ],
+    [
+      'a key added',
+      (input) => {
+        input.database = 'app'
+      },
+      (secret) => expect(secret).toMatchObject({ given: { database: true } }),
+    ],
+    [
+      'a key removed',
+      (input) => {
+        delete input.host
+      },
+      (secret) => expect(secret).toMatchObject({ given: { host: false } }),
+    ],
+    [
+      'a field of its rotationRetry changed',
+      (input) => {
+        ;(input.rotationRetry as { maxAttempts: number }).maxAttempts = 7
+      },
+      (secret) => expect(secret).toMatchObject({ rotationRetry: { maxAttempts: 7 } }),
+    ],
+    [
+      'a symbol key added',
+      (input) => {
+        ;(input as Record<symbol, unknown>)[Symbol('x')] = 1
+      },
+      (secret) => expect(secret).toMatchObject({ secretName: 'db' }),
+    ],
+  ])('is resolved again after %s', (_, change, check) => {
+    let calls = 0
+    const spec: DriverOptionsSpec = {
+      ...CONNECTION,
+      givenLocation() {
+        calls++
+        return {}
+      },
+    }
+    const input: Record<string, unknown> = {
+      secretName: 'db',
+      host: 'h',
+      rotationRetry: { maxAttempts: 3 },
+    }
+    resolveDriverOptions(input, spec)
+    change(input)
+    const { secret } = resolveDriverOptions(input, spec)
+    expect(calls).toBe(2)
+    check(secret)
+  })
+
+  it('checks a changed object again: a credential key added is refused', () => {
+    const input: Record<string, unknown> = { secretName: 'db' }
+    resolveDriverOptions(input, CONNECTION)
+    input.password = CANARY
+    expectInvalidConfig(input, CONNECTION, /"password" cannot be combined with secretName/)
+  })
+
+  it('is resolved afresh for another spec (a pool and a connection from one object)', () => {
+    const input = { secretName: 'db', recycleIdleOnRotation: false }
+    expect(resolveDriverOptions(input, POOL).secret.recycleIdleOnRotation).toBe(false)
+    expectInvalidConfig(input, CONNECTION, /recycleIdleOnRotation applies to pools only/)
+  })
+})
+
 describe('resolveDriverOptions: the default secret client', () => {
   const ENV_KEYS = [
     'cache_client_region_id',
@@ -521,5 +617,38 @@ describe('credentialFields', () => {
     expect(fields).toEqual({ user: 'app', password: 'pw', port: 5432 })
     expect('host' in fields).toBe(false)
     expect('database' in fields).toBe(false)
+  })
+})
+
+describe('withCredentials', () => {
+  const credentials: DatabaseCredentials = {
+    username: 'app',
+    password: CANARY,
+    host: 'db.secret',
+    port: 3307,
+    database: 'secretdb',
+    versionId: 'v1',
+    secretName: 'db/app',
+  }
+  const none: GivenLocation = { host: false, port: false, database: false }
+
+  it('copies the options and writes the credential fields, leaving the options as they were', () => {
+    const input = { host: 'db.given', ssl: { ca: 'x' } }
+    const given: GivenLocation = { host: true, port: false, database: false }
+    const options = withCredentials(input, credentials, given)
+    expect(options).toEqual({
+      host: 'db.given',
+      ssl: input.ssl,
+      user: 'app',
+      password: CANARY,
+      port: 3307,
+      database: 'secretdb',
+    })
+    expect(options).not.toBe(input)
+    expect(input).toEqual({ host: 'db.given', ssl: { ca: 'x' } })
+  })
+
+  it('gives what credentialFields gives over empty options', () => {
+    expect(withCredentials({}, credentials, none)).toEqual(credentialFields(credentials, none))
   })
 })

@@ -1,5 +1,5 @@
 import type { DatabaseCredentials } from '@org/secret-client'
-import { credentialFields, type GivenLocation } from '@org/secret-client/driver'
+import { withCredentials, type GivenLocation } from '@org/secret-client/driver'
 import { isAuthFailure } from '../is-auth-failure.js'
 import type { InnerApi, InnerPool } from './inner-api.js'
 
@@ -60,7 +60,7 @@ export class PoolGeneration<C> {
     this.credentials = credentials
     this.#owner = owner
     this.#api = api
-    this.pool = api.createPool({ ...options, ...credentialFields(credentials, given) })
+    this.pool = api.createPool(withCredentials(options, credentials, given))
     // One argument each (no rest-array per event: 'acquire' and 'release' fire for every statement).
     for (const event of FORWARDED) {
       this.pool.on(
