@@ -34,6 +34,25 @@ function collect(child: ChildProcessWithoutNullStreams) {
 }
 
 describe('kms-emulator CLI', () => {
+  it('the bin package.json names runs the built command (pnpm exec kms-emulator)', async () => {
+    const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>
+    }
+    const child = spawn(
+      process.execPath,
+      [join(packageDir, bin['kms-emulator'] ?? ''), '--version'],
+      {
+        cwd: packageDir,
+      },
+    )
+    const { out, exited } = collect(child)
+    expect(await exited).toBe(0)
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string
+    }
+    expect(out.stdout.trim()).toContain(version)
+  })
+
   it('--help documents every option and exits 0', async () => {
     const { out, exited } = collect(cli(['--help']))
     expect(await exited).toBe(0)
