@@ -1,4 +1,4 @@
-import type { KmsEmulator } from '@org/kms-emulator'
+import { emulatorEnvironment, type KmsEmulator } from '@org/kms-emulator'
 
 /** The environment variables the default secret client is built from. */
 export const KMS_ENVIRONMENT_KEYS = [
@@ -27,10 +27,5 @@ export function clearKmsEnvironment(): void {
 
 /** Points the default secret client's environment at `emulator` (access key credentials). */
 export function useEmulatorEnvironment(emulator: KmsEmulator): void {
-  process.env.cache_client_region_id = JSON.stringify([
-    { regionId: emulator.regionId, endpoint: emulator.endpoint },
-  ])
-  process.env.credentials_type = 'ak'
-  process.env.credentials_access_key_id = emulator.accessKeyId
-  process.env.credentials_access_secret = emulator.accessKeySecret
+  Object.assign(process.env, emulatorEnvironment(emulator))
 }

@@ -4,13 +4,18 @@
  * | code | meaning |
  * |---|---|
  * | `INVALID_OPTIONS` | an option of `startKmsEmulator` or of a CLI `--config` file is invalid |
+ * | `ADDRESS_IN_USE` | the host and port to listen on are taken by another process |
  * | `STATE_FILE_INVALID` | the `stateFile` exists but cannot be read as emulator state |
  * | `CLOSED` | the emulator was closed |
  *
  * Subclasses carry their own codes: {@link KmsApiError} the KMS error code (e.g.
  * `Forbidden.ResourceNotFound`), `DatabaseEngineError` a `DatabaseEngineErrorCode`.
  */
-export type KmsEmulatorErrorCode = 'INVALID_OPTIONS' | 'STATE_FILE_INVALID' | 'CLOSED'
+export type KmsEmulatorErrorCode =
+  | 'INVALID_OPTIONS'
+  | 'ADDRESS_IN_USE'
+  | 'STATE_FILE_INVALID'
+  | 'CLOSED'
 
 /**
  * Base error of `@org/kms-emulator`. `err instanceof KmsEmulatorError` catches every error the

@@ -12,6 +12,7 @@ export {
   DatabaseEngineError,
   type DatabaseEngineErrorCode,
 } from './database/database-engine-error.js'
+export { type EmulatorEndpoint, emulatorEnvironment } from './emulator-environment.js'
 export { KmsApiError, KmsEmulatorError, type KmsEmulatorErrorCode } from './errors.js'
 export type { FaultEffect } from './faults/fault-injector.js'
 export { FaultInjector } from './faults/fault-injector.js'

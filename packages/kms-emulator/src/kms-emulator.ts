@@ -95,7 +95,11 @@ export interface KmsEmulator {
 
 /**
  * Starts a local KMS Secrets Manager (API 2016-01-20) that the official SDK can call unchanged.
- * Binds 127.0.0.1 on a free port unless `host`/`port` say otherwise.
+ * Binds 127.0.0.1 on a free port unless `host`/`port` say otherwise; an address beyond loopback
+ * is logged as a warning.
+ * @throws {@link KmsEmulatorError} `ADDRESS_IN_USE` when the port is taken, `INVALID_OPTIONS` for
+ *   a bad option (or another reason it cannot listen), `STATE_FILE_INVALID` for an unreadable
+ *   `stateFile`.
  */
 export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
   const config = resolveOptions(options)
@@ -224,13 +228,15 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     await once(server, 'listening')
   } catch (cause) {
     await engines.close()
-    throw new KmsEmulatorError(
-      'INVALID_OPTIONS',
-      `Cannot listen on ${config.host}:${config.port}`,
-      { cause },
-    )
+    throw listenError(config.host, config.port, cause)
   }
   const address = server.address() as AddressInfo
+  if (!isLoopback(address.address)) {
+    config.logger.warn?.(
+      'LISTENING BEYOND LOOPBACK: anyone who can reach this address can read the secrets and, with the test access key, rotate the database accounts; the emulator has no TLS and no production-grade authentication',
+      { address: address.address, port: address.port },
+    )
+  }
   port = address.port
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
   endpoint = `http://${hostForUrl}:${address.port}`
@@ -296,4 +302,25 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     Object.defineProperty(emulator, key, { enumerable: false })
   }
   return emulator
+}
+
+/** Loopback addresses: 127.0.0.0/8, ::1 and their IPv4-mapped form. */
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address)
+}
+
+/** Why the server could not listen, in words a newcomer acts on (the errno kept as cause). */
+function listenError(host: string, port: number, cause: unknown): KmsEmulatorError {
+  const code = (cause as NodeJS.ErrnoException | null)?.code
+  if (code === 'EADDRINUSE') {
+    return new KmsEmulatorError(
+      'ADDRESS_IN_USE',
+      `Cannot listen on ${host}:${port}: address in use (another process listens there; choose another port, or 0 for a free one)`,
+      { cause },
+    )
+  }
+  const reason = typeof code === 'string' ? `: ${code}` : ''
+  return new KmsEmulatorError('INVALID_OPTIONS', `Cannot listen on ${host}:${port}${reason}`, {
+    cause,
+  })
 }

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -132,6 +132,37 @@ describe('kms-emulator CLI', () => {
     expect(out.stdout).toContain('received SIGTERM, closing')
   })
 
+  it('--print-env prints the shell exports of the environment that points a client at it', async () => {
+    const config = join(dir, 'env.json')
+    writeFileSync(
+      config,
+      JSON.stringify({
+        accessKeys: [{ accessKeyId: 'LTAI-env', accessKeySecret: "env'secret" }],
+        regionId: 'cn-beijing',
+      }),
+    )
+    const child = cli(['--config', config, '--print-env'])
+    const { out, exited } = collect(child)
+    await expect.poll(() => out.stdout, { timeout: 15_000 }).toContain('admin endpoint')
+    const endpoint = /listening on (http:\/\/[^ ]+)/.exec(out.stdout)?.[1] as string
+    const exports = out.stdout.split('\n').filter((line) => line.startsWith('export '))
+    const printed = execFileSync('sh', ['-c', `${exports.join('\n')}\nenv`], { encoding: 'utf8' })
+    const env = Object.fromEntries(
+      printed
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    )
+    expect(env).toMatchObject({
+      cache_client_region_id: JSON.stringify([{ regionId: 'cn-beijing', endpoint }]),
+      credentials_type: 'ak',
+      credentials_access_key_id: 'LTAI-env',
+      credentials_access_secret: "env'secret",
+    })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
   it('--print-credentials prints the secret; flags override the config file', () => {
     const config = join(dir, 'override.json')
     writeFileSync(config, JSON.stringify({ port: 1234, regionId: 'cn-beijing' }))
@@ -154,6 +185,7 @@ describe('kms-emulator CLI', () => {
         allowShortRotationInterval: true,
       },
       printCredentials: true,
+      printEnv: false,
       credentialsFile: undefined,
       verbose: false,
     })

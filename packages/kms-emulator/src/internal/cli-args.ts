@@ -27,6 +27,9 @@ Options:
                             and reload them on the next start
   --allow-short-rotation    Accept rotation intervals below the real 6-hour minimum (e.g. 1s)
   --print-credentials       Also print the access key secret (default: only the access key id)
+  --print-env               Print the environment for SecretCacheClient.fromEnv() (and every
+                            driver's default client) as shell exports, e.g.
+                            eval "$(kms-emulator --print-env … | grep ^export)"
   --credentials-file <file> Write {"endpoint","regionId","accessKeyId","accessKeySecret"} to this
                             file (mode 0600) once listening
   --verbose                 Log emulator events (never secret values) to stderr
@@ -65,6 +68,7 @@ export type CliCommand =
       kind: 'run'
       options: KmsEmulatorOptions
       printCredentials: boolean
+      printEnv: boolean
       credentialsFile: string | undefined
       verbose: boolean
     }
@@ -106,6 +110,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         state: { type: 'string' },
         'allow-short-rotation': { type: 'boolean' },
         'print-credentials': { type: 'boolean' },
+        'print-env': { type: 'boolean' },
         'credentials-file': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -135,6 +140,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     kind: 'run',
     options,
     printCredentials: values['print-credentials'] === true,
+    printEnv: values['print-env'] === true,
     credentialsFile:
       typeof values['credentials-file'] === 'string' ? values['credentials-file'] : undefined,
     verbose: values.verbose === true,

@@ -1,7 +1,9 @@
+import { emulatorEnvironment } from '../emulator-environment.js'
 import { KmsEmulatorError } from '../errors.js'
 import { type KmsEmulator, startKmsEmulator } from '../kms-emulator.js'
 import type { EmulatorLogger } from '../logger.js'
 import { CLI_USAGE, parseCliArgs } from './cli-args.js'
+import { shellExports } from './shell-exports.js'
 import { writePrivateFile } from './write-private-file.js'
 
 /** Where the CLI writes and which process it controls; injectable for tests. */
@@ -58,6 +60,8 @@ export async function runCli(
   io.stdout(`kms-emulator listening on ${emulator.endpoint} (region ${emulator.regionId})`)
   io.stdout(`access key id: ${emulator.accessKeyId}`)
   if (command.printCredentials) io.stdout(`access key secret: ${emulator.accessKeySecret}`)
+  if (command.printEnv)
+    for (const line of shellExports(emulatorEnvironment(emulator))) io.stdout(line)
   if (command.credentialsFile) {
     const content = {
       endpoint: emulator.endpoint,
