@@ -17,8 +17,8 @@ import { performance } from 'node:perf_hooks'
 import {
   compareConnectLatency,
   compareThroughput,
-  medianRatio,
   comparisonRows,
+  medianRatio,
   startSqlServerBenchSecret,
   startTdsServerProcess,
 } from '@org/driver-conformance'

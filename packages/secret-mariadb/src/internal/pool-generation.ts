@@ -1,5 +1,5 @@
 import type { DatabaseCredentials } from '@org/secret-client'
-import { withCredentials, type GivenLocation } from '@org/secret-client/driver'
+import { type GivenLocation, withCredentials } from '@org/secret-client/driver'
 import { isAuthFailure } from '../is-auth-failure.js'
 import type { InnerApi, InnerPool } from './inner-api.js'
 
