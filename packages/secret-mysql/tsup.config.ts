@@ -3,7 +3,12 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: ['src/index.ts', 'src/promise.ts'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { stripInternal: true } },
+  // The namespace entries' declarations are written from their sources after the build
+  // (scripts/namespace-entry-dts.mjs): the bundler cannot express their default export.
+  dts: {
+    entry: { exports: 'src/exports.ts', 'promise-exports': 'src/promise-exports.ts' },
+    compilerOptions: { stripInternal: true },
+  },
   sourcemap: true,
   clean: true,
   target: 'node20',
