@@ -108,6 +108,19 @@ function kmsCodeToClientCode(kmsCode: string): SecretClientErrorCode {
   return 'KMS_ERROR'
 }
 
+/** What the SDK makes of a missing `Code` in an error body. */
+const ABSENT_CODES = new Set(['undefined', 'null', ''])
+
+/** An unknown code's class from the HTTP status: 429 throttled, 5xx unavailable. */
+function byStatus(
+  clientCode: SecretClientErrorCode,
+  statusCode: number | undefined,
+): SecretClientErrorCode {
+  if (clientCode !== 'KMS_ERROR' || statusCode === undefined) return clientCode
+  if (statusCode === 429) return 'THROTTLED'
+  return statusCode >= 500 ? 'KMS_UNAVAILABLE' : clientCode
+}
+
 function field(err: object, key: string): unknown {
   return (err as Record<string, unknown>)[key]
 }
@@ -185,7 +198,9 @@ export function classifyError(
   }
   const name = field(err, 'name')
   const rawCode = field(err, 'code')
-  const code = typeof rawCode === 'string' ? rawCode : undefined
+  // The SDK writes a body without `Code` (a gateway's `{"message":"Service Unavailable"}`) as the
+  // string "undefined": no code at all, so the HTTP status decides.
+  const code = typeof rawCode === 'string' && !ABSENT_CODES.has(rawCode) ? rawCode : undefined
   if (name === 'AbortError' || code === 'ABORT_ERR') {
     return new SecretClientError('ABORTED', `${subject}: aborted`, { cause: err, secretName })
   }
@@ -218,7 +233,9 @@ export function classifyError(
   const requestId = typeof rawRequestId === 'string' ? rawRequestId : undefined
   if (code) {
     const kmsCode = normalizeKmsCode(code)
-    const clientCode = kmsCodeToClientCode(kmsCode)
+    // A code KMS does not document, with a status that says "later" (something in front of KMS,
+    // or a new KMS code): transient by its status.
+    const clientCode = byStatus(kmsCodeToClientCode(kmsCode), statusCode)
     return new SecretClientError(clientCode, `${subject}: KMS error ${kmsCode}`, {
       cause: err,
       secretName,

@@ -161,6 +161,32 @@ describe('createKmsFetcher over the official openapi-client', () => {
   })
 
   it.each([
+    [503, '{"message":"Service Unavailable"}', 'KMS_UNAVAILABLE', undefined],
+    [502, '{"error":"bad gateway"}', 'KMS_UNAVAILABLE', undefined],
+    [429, '{"message":"Too Many Requests"}', 'THROTTLED', undefined],
+    [
+      503,
+      '{"Code":"Gateway.Overloaded","Message":"busy"}',
+      'KMS_UNAVAILABLE',
+      'Gateway.Overloaded',
+    ],
+    [400, '{"message":"bad request"}', 'KMS_ERROR', undefined],
+  ] as const)(
+    'HTTP %i with %s (no KMS code, or one KMS does not document) → %s by status',
+    async (status, body, code, kmsCode) => {
+      nock(HOST).post('/').query(true).reply(status, body, { 'content-type': 'application/json' })
+      const err = await rejection(
+        fetcher().fetchSecret({ secretName: 'db/orders', versionStage: 'ACSCurrent' }),
+      )
+      const classified = classifyError(err)
+      expect(classified.code).toBe(code)
+      expect(classified.kmsCode).toBe(kmsCode)
+      expect(classified.statusCode).toBe(status)
+      expect(classified.retryable).toBe(code !== 'KMS_ERROR')
+    },
+  )
+
+  it.each([
     [502, '<html><body>Bad Gateway</body></html>'],
     [200, '{"SecretName":"db/orders","SecretData":"CANARY-cut-off'],
   ])('HTTP %i with a body that is not JSON → retryable, body not quoted', async (status, body) => {
