@@ -122,7 +122,8 @@ export interface SecretCacheClientOptions {
    */
   maxStaleMs?: number
   /**
-   * Maximum number of cached entries (secret × stage); least recently used ones are evicted.
+   * Maximum number of cached entries (secret × stage); least recently used ones are evicted. At
+   * most 1 000 000: the LRU allocates its index for this many entries when the client is made.
    * @default 1000
    */
   maxEntries?: number

@@ -30,6 +30,10 @@ describe('config', () => {
     [{ maxStaleMs: -5 }, 'maxStaleMs'],
     [{ maxEntries: 0 }, 'maxEntries'],
     [{ maxEntries: 1.5 }, 'maxEntries'],
+    // lru-cache preallocates: 2**31 ran out of memory, 2**53 threw its own untyped error.
+    [{ maxEntries: 2 ** 31 }, 'maxEntries'],
+    [{ maxEntries: 2 ** 53 }, 'maxEntries'],
+    [{ maxEntries: 1_000_001 }, 'maxEntries'],
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
     [{ retry: { maxAttempts: 2.5 } }, 'retry.maxAttempts'],
     [{ retry: { baseDelayMs: -1 } }, 'retry.baseDelayMs'],
@@ -54,6 +58,11 @@ describe('config', () => {
     expect(caught).toBeInstanceOf(SecretClientError)
     expect(caught).toMatchObject({ code: 'INVALID_CONFIG' })
     expect((caught as Error).message).toContain(`Invalid option ${option}:`)
+  })
+
+  it('accepts maxEntries up to 1 000 000', async () => {
+    const client = new SecretCacheClient({ fetcher, maxEntries: 1_000_000 })
+    await client.close()
   })
 
   it('rejects a fetcher without fetchSecret', () => {

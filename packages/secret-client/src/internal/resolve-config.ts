@@ -31,6 +31,9 @@ function invalid(option: string, expected: string): SecretClientError {
   return new SecretClientError('INVALID_CONFIG', `Invalid option ${option}: expected ${expected}`)
 }
 
+/** Upper bound of `maxEntries` (see there). */
+const MAX_ENTRIES = 1_000_000
+
 function number(
   value: unknown,
   option: string,
@@ -106,7 +109,13 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
     ttlMs: number(options.ttlMs, 'ttlMs', 3_600_000),
     secretTtlMs: ttls,
     maxStaleMs: number(options.maxStaleMs, 'maxStaleMs', 86_400_000),
-    maxEntries: number(options.maxEntries, 'maxEntries', 1000, { min: 1, integer: true }),
+    // lru-cache allocates its index for `max` entries up front: 2**31 ran the process out of
+    // memory, 2**53 threw lru-cache's own untyped error.
+    maxEntries: number(options.maxEntries, 'maxEntries', 1000, {
+      min: 1,
+      max: MAX_ENTRIES,
+      integer: true,
+    }),
     versionStage: versionStage ?? 'ACSCurrent',
     retry: policy,
     timeoutMs: number(options.timeoutMs, 'timeoutMs', 5000, { above: true, max: MAX_TIMER_MS }),
