@@ -74,6 +74,10 @@ async function openPostgres(): Promise<DemoDatabase> {
         maxUses: 40,
         idleTimeoutMillis: 1_000,
       })
+      // pg's pool reports an idle client the server closed (57P01 when a rotation or the
+      // server's shutdown ends its session) on 'error', and without a listener that error ends
+      // the process, as pg documents. No query was running on it; the pool drops that client.
+      pool.on('error', () => {})
       return {
         async whoami() {
           const { rows } = await pool.query<{ who: string }>('SELECT current_user AS who')
