@@ -1,4 +1,7 @@
 import type { SecretCacheClient } from '@org/secret-client'
+import secretMariadb from '@org/secret-mariadb'
+import secretMysql from '@org/secret-mysql/promise'
+import { Pool as SecretPgPool } from '@org/secret-pg'
 import { mariadb as mariadbHelper, type PgServer, startPostgres } from '@org/test-support'
 
 /** The databases the demo can run against. */
@@ -49,7 +52,6 @@ export async function openDemoDatabase(name: DemoDatabaseName): Promise<DemoData
 
 async function openPostgres(): Promise<DemoDatabase> {
   const server: PgServer = await startPostgres()
-  const { Pool } = await import('@org/secret-pg')
   return {
     name: 'postgres',
     driver: '@org/secret-pg',
@@ -62,7 +64,7 @@ async function openPostgres(): Promise<DemoDatabase> {
       password: server.adminPassword,
     },
     openPool({ secretName, secretClient, database, size }) {
-      const pool = new Pool({
+      const pool = new SecretPgPool({
         secretName,
         secretClient,
         host: server.host,
@@ -135,39 +137,41 @@ const accountOf = (currentUser: unknown): string => String(currentUser).split('@
  */
 function mariadbPool(args: PoolArgs): DemoPool {
   const { secretName, secretClient, host, port, database, size } = args
-  const loading = import('@org/secret-mariadb').then(({ default: mariadb }) =>
-    mariadb.createPool({ secretName, secretClient, host, port, database, connectionLimit: size }),
-  )
+  const pool = secretMariadb.createPool({
+    secretName,
+    secretClient,
+    host,
+    port,
+    database,
+    connectionLimit: size,
+  })
   return {
     async whoami() {
-      const rows = await (await loading).query('SELECT CURRENT_USER() AS me')
+      const rows = await pool.query('SELECT CURRENT_USER() AS me')
       return accountOf((rows as Array<{ me: string }>)[0]?.me)
     },
-    end: async () => (await loading).end(),
+    end: () => pool.end(),
   }
 }
 
 function mysqlPool(args: PoolArgs): DemoPool {
   const { secretName, secretClient, host, port, database, size } = args
-  const loading = import('@org/secret-mysql/promise').then(({ default: mysql }) =>
-    mysql.createPool({
-      secretName,
-      secretClient,
-      host,
-      port,
-      database,
-      connectionLimit: size,
-      // A released connection is closed soon, so new logins keep happening through the
-      // rotations.
-      maxIdle: 0,
-      idleTimeout: 200,
-    }),
-  )
+  const pool = secretMysql.createPool({
+    secretName,
+    secretClient,
+    host,
+    port,
+    database,
+    connectionLimit: size,
+    // A released connection is closed soon, so new logins keep happening through the rotations.
+    maxIdle: 0,
+    idleTimeout: 200,
+  })
   return {
     async whoami() {
-      const [rows] = await (await loading).query('SELECT CURRENT_USER() AS me')
+      const [rows] = await pool.query('SELECT CURRENT_USER() AS me')
       return accountOf((rows as Array<{ me: string }>)[0]?.me)
     },
-    end: async () => (await loading).end(),
+    end: () => pool.end(),
   }
 }
