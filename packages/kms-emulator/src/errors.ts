@@ -6,6 +6,9 @@
  * | `INVALID_OPTIONS` | an option of `startKmsEmulator` or of a CLI `--config` file is invalid |
  * | `ADDRESS_IN_USE` | the host and port to listen on are taken by another process |
  * | `STATE_FILE_INVALID` | the `stateFile` exists but cannot be read as emulator state |
+ * | `ACCOUNT_NOT_FOUND` | an initial Rds secret imports a database account that does not exist |
+ * | `ACCOUNT_LOGIN_FAILED` | an initial Rds secret's account rejects its `accountPassword` |
+ * | `DATABASE_UNAVAILABLE` | the database of an initial Rds secret could not be reached, or refused the account's set-up |
  * | `CLOSED` | the emulator was closed |
  *
  * Subclasses carry their own codes: {@link KmsApiError} the KMS error code (e.g.
@@ -15,6 +18,9 @@ export type KmsEmulatorErrorCode =
   | 'INVALID_OPTIONS'
   | 'ADDRESS_IN_USE'
   | 'STATE_FILE_INVALID'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ACCOUNT_LOGIN_FAILED'
+  | 'DATABASE_UNAVAILABLE'
   | 'CLOSED'
 
 /**

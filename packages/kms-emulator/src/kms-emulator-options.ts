@@ -1,14 +1,15 @@
 import type { EmulatorAccessKey } from './auth/access-key.js'
 import type { EmulatorClock } from './clock.js'
-import type { DatabaseServerConfig } from './database/database-engine.js'
+import type { AccountPrivilege, DatabaseServerConfig } from './database/database-engine.js'
 import type { EmulatorLogger } from './logger.js'
 import type { DatabaseEngineFactory } from './rotation/engine-registry.js'
 import type { RdsSecretSubType } from './store/secret-record.js'
 
 /**
  * A secret present from the start (unless the state file already holds one of that name).
- * Generic secrets take `value`; managed Rds secrets take `rds` (an imported account, not checked
- * against the database at start-up).
+ * Generic secrets take `value`; managed Rds secrets take `rds`: an existing account (imported —
+ * `startKmsEmulator` checks that it exists and accepts `accountPassword`) or, with
+ * `createAccount`, one the emulator creates ("Create account" in the console).
  */
 export interface InitialSecret {
   name: string
@@ -28,7 +29,24 @@ export interface InitialSecret {
     /** @default 'SingleUser' */
     subType?: RdsSecretSubType
     accountName: string
-    accountPassword: string
+    /**
+     * Password of the account. Required when importing an existing account; with `createAccount`
+     * a random one is generated when omitted.
+     */
+    accountPassword?: string
+    /**
+     * Create the account at start-up, with `accountPassword` and the `databases` grants. An
+     * account of that name that already exists (left by an earlier start without a `stateFile`)
+     * gets `accountPassword` again; a generated one when it is omitted.
+     * @default false (import an existing account)
+     */
+    createAccount?: boolean
+    /**
+     * Databases the created account gets privileges on (created when missing); only with
+     * `createAccount`. Privilege: `ReadWrite` (default), `ReadOnly`, `DDLOnly` or `DMLOnly`.
+     * @default []
+     */
+    databases?: Array<{ name: string; privilege?: AccountPrivilege }>
   }
   /**
    * Enables automatic rotation of an Rds secret, e.g. `'7d'` or `'604800s'`.

@@ -12,7 +12,8 @@ import { handleApiRequest } from './http/api-request-handler.js'
 import { sendJson } from './http/send-json.js'
 import { TrackedDelays } from './http/tracked-delays.js'
 import { InFlight } from './internal/in-flight.js'
-import { initialSecretRecord } from './internal/initial-secret-record.js'
+import { type InitialAccount, initialSecretRecord } from './internal/initial-secret-record.js'
+import { prepareInitialAccounts } from './internal/prepare-initial-accounts.js'
 import { resolveOptions } from './internal/resolve-options.js'
 import { safeErrorFields } from './internal/safe-error-fields.js'
 import type { KmsEmulatorOptions } from './kms-emulator-options.js'
@@ -20,6 +21,7 @@ import type { OperationContext } from './operations/operation-context.js'
 import { OPERATIONS } from './operations/operation-table.js'
 import { EngineRegistry } from './rotation/engine-registry.js'
 import { RdsRotator } from './rotation/rds-rotator.js'
+import type { SecretRecord } from './store/secret-record.js'
 import { SecretStore } from './store/secret-store.js'
 import { readStateFile } from './store/state-file.js'
 
@@ -107,16 +109,23 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const store = new SecretStore(now, config.stateFile)
   if (config.stateFile) store.load(readStateFile(config.stateFile))
   const createdAt = now()
+  const added: SecretRecord[] = []
+  const accounts: InitialAccount[] = []
   for (const initial of config.secrets) {
-    const record = initialSecretRecord(
+    const { record, account } = initialSecretRecord(
       initial,
       createdAt,
       config.databases,
       config.allowShortRotationInterval,
     )
-    if (!store.has(record.name)) store.load([record])
+    // The state file is the truth for a secret it holds: its account may have rotated since.
+    if (added.some((r) => r.name === record.name)) {
+      throw new KmsEmulatorError('INVALID_OPTIONS', `initial secret ${record.name}: declared twice`)
+    }
+    if (store.has(record.name)) continue
+    added.push(record)
+    if (account) accounts.push(account)
   }
-  store.persist()
 
   const faults = new FaultInjector(config.random)
   const audit = new AuditLog(config.maxAuditEntries, new Set(Object.keys(OPERATIONS)))
@@ -124,6 +133,14 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     config.databases,
     config.databaseEngineFactory ?? createDatabaseEngine,
   )
+  try {
+    await prepareInitialAccounts(accounts, engines, config.logger)
+  } catch (err) {
+    await engines.close()
+    throw err
+  }
+  store.load(added)
+  store.persist()
   const rotator = new RdsRotator({ store, engines, faults, now, logger: config.logger })
   const context: OperationContext = {
     store,

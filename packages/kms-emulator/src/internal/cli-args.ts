@@ -17,8 +17,12 @@ Options:
                               databases     { "<DBInstanceId>": { "engine": "mariadb"|"mysql"|"postgresql"|"sqlserver",
                                               "host", "port", "user", "password", "database" } }
                               secrets       [{ "name", "value" } | { "name", "rds": { "instanceId",
-                                              "subType", "accountName", "accountPassword" },
-                                              "rotationInterval"? }]
+                                              "subType", "accountName", "accountPassword",
+                                              "createAccount"?, "databases"?: [{ "name",
+                                              "privilege"? }] }, "rotationInterval"? }]
+                                            An imported account must exist and accept its
+                                            password (checked at start); "createAccount": true
+                                            creates it.
                               regionId, accountId, host, port, stateFile,
                               allowShortRotationInterval, schedulerIntervalMs, maxAuditEntries,
                               closeTimeoutMs
@@ -28,8 +32,8 @@ Options:
   --allow-short-rotation    Accept rotation intervals below the real 6-hour minimum (e.g. 1s)
   --print-credentials       Also print the access key secret (default: only the access key id)
   --print-env               Print the environment for SecretCacheClient.fromEnv() (and every
-                            driver's default client) as shell exports, e.g.
-                            eval "$(kms-emulator --print-env … | grep ^export)"
+                            driver's default client) as shell exports, to paste into the shell
+                            that starts your app
   --credentials-file <file> Write {"endpoint","regionId","accessKeyId","accessKeySecret"} to this
                             file (mode 0600) once listening
   --verbose                 Log emulator events (never secret values) to stderr

@@ -10,7 +10,7 @@ export interface ClientCredentials {
   securityToken?: string
 }
 
-/** The official 1.x SDK client pointed at the emulator, as the README shows. */
+/** The official 1.x SDK client pointed at the emulator, as the README shows (vitest gives the class as the default import). */
 export function sdkClient(emulator: KmsEmulator, credentials: ClientCredentials = {}): Kms {
   return new Kms({
     accessKeyId: credentials.accessKeyId ?? emulator.accessKeyId,
