@@ -63,8 +63,11 @@ beforeAll(async () => {
   const tarballs = join(work, 'tarballs')
   await mkdir(tarballs, { recursive: true })
   for (const name of PUBLISHED) {
+    // The build ran before the tests: `prepack` would rebuild (and clean) dist/ while the other
+    // packages' tests load it. Its presence is checked below.
     await run('pnpm', ['pack', '--pack-destination', tarballs], {
       cwd: join(root, 'packages', name),
+      env: { ...process.env, npm_config_ignore_scripts: 'true' },
     })
   }
   const files = await readdir(tarballs)
@@ -106,6 +109,16 @@ afterAll(async () => {
 })
 
 describe('the packed packages, installed with npm outside the workspace', () => {
+  it('every package builds itself when packed (prepack), so no tarball ships a stale dist/', () => {
+    for (const name of PUBLISHED) {
+      const manifest = JSON.parse(
+        readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'),
+      ) as { scripts?: Record<string, string> }
+      expect(manifest.scripts?.prepack, name).toBe('pnpm run build')
+      expect(manifest.scripts?.build, name).toMatch(/^tsup\b/)
+    }
+  })
+
   it('ESM: every entry point imports, and a secret is read from an emulator through the SDK', async () => {
     expect(await node('esm.mjs')).toBe('esm packed')
   })
