@@ -13,6 +13,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, isAuthFailure } from '../src/index.js'
 import { type PgFixture, startPgFixture } from './_pg-fixture.js'
+import './mute-pg-deprecations.js'
 
 const available = await requireServer('embedded PostgreSQL', probeEmbeddedPostgres)
 

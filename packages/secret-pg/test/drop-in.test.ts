@@ -19,6 +19,7 @@ import {
   type SecretPoolConfig,
 } from '../src/index.js'
 import { type PgFixture, startPgFixture } from './_pg-fixture.js'
+import './mute-pg-deprecations.js'
 
 const available = await requireServer('embedded PostgreSQL', probeEmbeddedPostgres)
 
