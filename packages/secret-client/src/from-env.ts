@@ -51,10 +51,11 @@ function parseRegions(found: Found): RegionConfig[] {
   let parsed: unknown
   try {
     parsed = JSON.parse(found.value)
-  } catch (cause) {
+  } catch {
+    // No cause: V8's SyntaxError quotes the text around the error, which may hold an endpoint
+    // with credentials in it.
     throw invalid(
       `${found.key} is not valid JSON: expected [{"regionId":"cn-hangzhou","endpoint":"…","vpc":false}]`,
-      cause,
     )
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {

@@ -45,6 +45,35 @@ function invalidArgument(message: string): SecretClientError {
   return new SecretClientError('INVALID_ARGUMENT', message)
 }
 
+/**
+ * Checks the options of a read: an object of known keys with an `AbortSignal`. A stage passed as
+ * the second argument (`getSecretValue(name, 'ACSPrevious')`), a misspelt key or a signal-like
+ * value would otherwise be ignored and the wrong version read, or crash later. No allocation: it
+ * runs on the hot path whenever options are given.
+ */
+function checkReadOptions(options: GetSecretOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options must be an object { versionStage?, signal? }')
+  }
+  for (const key in options) {
+    if (key !== 'versionStage' && key !== 'signal') {
+      throw invalidArgument(
+        `Unknown read option ${JSON.stringify(key.slice(0, 64))}: expected versionStage or signal`,
+      )
+    }
+  }
+  const signal: unknown = options.signal
+  if (
+    signal !== undefined &&
+    (signal === null ||
+      typeof (signal as AbortSignal).aborted !== 'boolean' ||
+      typeof (signal as AbortSignal).addEventListener !== 'function' ||
+      typeof (signal as AbortSignal).removeEventListener !== 'function')
+  ) {
+    throw invalidArgument('options.signal must be an AbortSignal')
+  }
+}
+
 function invalidValue(entry: CacheEntry, problem: string): SecretClientError {
   const { secretName, versionId } = entry.info
   return new SecretClientError(
@@ -173,7 +202,8 @@ export class SecretCacheClient {
    * when fresh.
    * @throws {@link SecretClientError} — `SECRET_NOT_FOUND`, `ACCESS_DENIED`, `THROTTLED`,
    *   `KMS_UNAVAILABLE`, `TIMEOUT` (no usable stale value), `KMS_ERROR`, `ABORTED`, `CLOSED`,
-   *   `INVALID_ARGUMENT`.
+   *   `INVALID_ARGUMENT` (empty name or stage; `options` not an object of `versionStage` and an
+   *   `AbortSignal` `signal`).
    */
   async getSecretInfo(secretName: string, options?: GetSecretOptions): Promise<SecretInfo> {
     const entry = this.#hit(secretName, options)
@@ -242,7 +272,8 @@ export class SecretCacheClient {
    * would have to wait for KMS (a miss, an expired value) or the value is not credentials. Like a
    * hit, it starts a refresh-ahead when one is due. Drivers use it to start a connect in the same
    * tick as the driver they wrap; anything else should use {@link getDatabaseCredentials}.
-   * @throws {@link SecretClientError} `CLOSED` after `close()`, `ABORTED` for an aborted signal.
+   * @throws {@link SecretClientError} `CLOSED` after `close()`, `ABORTED` for an aborted signal,
+   *   `INVALID_ARGUMENT` for bad options.
    */
   peekDatabaseCredentials(
     secretName: string,
@@ -272,10 +303,11 @@ export class SecretCacheClient {
    *
    * @throws {@link SecretClientError} — `SECRET_NOT_FOUND`, `ACCESS_DENIED` (both evict the entry),
    *   `THROTTLED`, `KMS_UNAVAILABLE`, `TIMEOUT`, `KMS_ERROR`, `ABORTED` (this caller's signal),
-   *   `CLOSED`, `INVALID_ARGUMENT` (empty secret name or stage).
+   *   `CLOSED`, `INVALID_ARGUMENT` (empty secret name or stage, bad options).
    */
   async refreshNow(secretName: string, options?: GetSecretOptions): Promise<SecretInfo> {
     if (this.#closed) throw closedError(secretName)
+    if (options !== undefined) checkReadOptions(options)
     const signal = options?.signal
     if (signal?.aborted) throw abortedError(secretName, signal.reason)
     const stage = options?.versionStage ?? this.#config.versionStage
@@ -388,6 +420,7 @@ export class SecretCacheClient {
    */
   #hit(secretName: string, options: GetSecretOptions | undefined): CacheEntry | undefined {
     if (this.#closed) throw closedError(secretName)
+    if (options !== undefined) checkReadOptions(options)
     const signal = options?.signal
     if (signal?.aborted) throw abortedError(secretName, signal.reason)
     const stage = options?.versionStage ?? this.#config.versionStage

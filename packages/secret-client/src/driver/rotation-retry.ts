@@ -1,4 +1,5 @@
 import { SecretClientError } from '../errors.js'
+import { assertKnownKeys } from '../internal/known-keys.js'
 
 /**
  * Retry budget for connecting through a rotation. `maxTimeMs` is the real bound: a deadline from
@@ -60,19 +61,25 @@ export function resolveRotationRetry(
   if (retry === null || typeof retry !== 'object' || Array.isArray(retry)) {
     throw new SecretClientError('INVALID_CONFIG', `${optionName} must be an object`)
   }
+  assertKnownKeys(retry, Object.keys(DEFAULT_ROTATION_RETRY), `option ${optionName}.`)
   const budget = { ...DEFAULT_ROTATION_RETRY }
   for (const key of Object.keys(DEFAULT_ROTATION_RETRY) as Array<keyof RotationRetryOptions>) {
     const value: unknown = (retry as RotationRetryOptions)[key]
     if (value === undefined) continue
     const min = key === 'maxAttempts' ? 1 : 0
     // Only the count may be unlimited: an infinite deadline or wait would never end.
-    const finite =
+    // A count is a whole number (or Infinity); 2.5 attempts would silently mean 3.
+    const valid =
       typeof value === 'number' &&
-      (key === 'maxAttempts' ? !Number.isNaN(value) : Number.isFinite(value))
-    if (!finite || (value as number) < min) {
+      (key === 'maxAttempts'
+        ? Number.isInteger(value) || value === Number.POSITIVE_INFINITY
+        : Number.isFinite(value))
+    if (!valid || (value as number) < min) {
       throw new SecretClientError(
         'INVALID_CONFIG',
-        `${optionName}.${key} must be a number ≥ ${min}`,
+        key === 'maxAttempts'
+          ? `${optionName}.${key} must be an integer ≥ ${min} or Infinity`
+          : `${optionName}.${key} must be a finite number ≥ ${min}`,
       )
     }
     budget[key] = value as number

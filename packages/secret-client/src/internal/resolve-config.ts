@@ -2,6 +2,7 @@ import { SecretClientError } from '../errors.js'
 import type { SecretCacheClientOptions } from '../options.js'
 import type { Logger } from '../types.js'
 import type { RetryPolicy } from './backoff.js'
+import { assertKnownKeys } from './known-keys.js'
 import { globalNow, globalRandom, globalTimers, type Timers } from './timers.js'
 
 /** Largest delay `setTimeout` honours; longer ones fire at once, so we refuse them. */
@@ -31,6 +32,32 @@ function invalid(option: string, expected: string): SecretClientError {
   return new SecretClientError('INVALID_CONFIG', `Invalid option ${option}: expected ${expected}`)
 }
 
+/** Every key of {@link SecretCacheClientOptions}; any other is a typo to report. */
+const OPTION_KEYS = [
+  'fetcher',
+  'regionId',
+  'regions',
+  'endpoint',
+  'credential',
+  'kmsClient',
+  'ca',
+  'ttlMs',
+  'secretTtlMs',
+  'maxStaleMs',
+  'maxEntries',
+  'versionStage',
+  'retry',
+  'timeoutMs',
+  'minRefreshIntervalMs',
+  'refreshAheadRatio',
+  'logger',
+  'now',
+  'timers',
+  'random',
+] as const satisfies ReadonlyArray<keyof SecretCacheClientOptions>
+
+const RETRY_KEYS = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'] as const
+
 /** Upper bound of `maxEntries` (see there). */
 const MAX_ENTRIES = 1_000_000
 
@@ -41,10 +68,11 @@ function number(
   { min = 0, max = Number.POSITIVE_INFINITY, integer = false, above = false } = {},
 ): number {
   if (value === undefined) return fallback
-  const expected = `${integer ? 'an integer' : 'a number'} ${above ? '>' : '≥'} ${min}${
+  const expected = `${integer ? 'an integer' : 'a finite number'} ${above ? '>' : '≥'} ${min}${
     max === Number.POSITIVE_INFINITY ? '' : ` and ≤ ${max}`
   }`
-  if (typeof value !== 'number' || Number.isNaN(value)) throw invalid(option, expected)
+  // Infinity is refused too: no option here means "unlimited", and a timer of Infinity fires at once.
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(option, expected)
   if (integer && !Number.isInteger(value)) throw invalid(option, expected)
   if (above ? value <= min : value < min) throw invalid(option, expected)
   if (value > max) throw invalid(option, expected)
@@ -58,6 +86,7 @@ function number(
 export function resolveConfig(options: SecretCacheClientOptions | undefined): ResolvedConfig {
   if (options === undefined) options = {}
   if (options === null || typeof options !== 'object') throw invalid('options', 'an object')
+  assertKnownKeys(options, OPTION_KEYS, 'option ')
   const { fetcher, logger, versionStage, secretTtlMs, retry } = options
   if (
     fetcher !== undefined &&
@@ -79,6 +108,7 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
   if (retry !== undefined && (retry === null || typeof retry !== 'object')) {
     throw invalid('retry', 'an object')
   }
+  if (retry !== undefined) assertKnownKeys(retry, RETRY_KEYS, 'option retry.')
   const { now, timers, random } = options
   if (now !== undefined && typeof now !== 'function') throw invalid('now', 'a function')
   if (random !== undefined && typeof random !== 'function') throw invalid('random', 'a function')

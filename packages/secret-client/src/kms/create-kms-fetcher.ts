@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events'
 import { classifyError } from '../classify-error.js'
 import { SecretClientError } from '../errors.js'
+import { assertKnownKeys } from '../internal/known-keys.js'
 import { safeLog } from '../internal/safe-log.js'
-import type { SecretCacheClientOptions } from '../options.js'
+import type { RegionConfig, SecretCacheClientOptions } from '../options.js'
 import type { FetchSecretRequest, Logger, SecretFetcher, SecretRecord } from '../types.js'
 import { assertCredentialOption, CredentialSource } from './credential-source.js'
 import type { GetSecretValueSender } from './get-secret-value-sender.js'
@@ -35,6 +36,11 @@ interface Region {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
+
+/** Every key of a {@link RegionConfig}. */
+const REGION_KEYS = ['regionId', 'endpoint', 'vpc', 'ca'] as const satisfies ReadonlyArray<
+  keyof RegionConfig
+>
 
 function invalid(message: string): SecretClientError {
   return new SecretClientError('INVALID_CONFIG', message)
@@ -98,6 +104,7 @@ function builtInRegions(
       if (region === null || typeof region !== 'object') {
         throw invalid(`${option.slice(0, -1)} must be an object { regionId, endpoint?, vpc?, ca? }`)
       }
+      assertKnownKeys(region, REGION_KEYS, `option ${option}`)
       const { regionId, endpoint, vpc, ca: regionCa } = region as Record<string, unknown>
       assertRegionId(regionId, `${option}regionId`)
       if (vpc !== undefined && typeof vpc !== 'boolean') {

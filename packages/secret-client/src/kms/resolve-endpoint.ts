@@ -45,11 +45,12 @@ export function resolveEndpoint(
   let url: URL
   try {
     url = new URL(hasScheme ? endpoint : `https://${endpoint}`)
-  } catch (cause) {
+  } catch {
+    // No cause: the URL parser's TypeError quotes the input, credentials included
+    // (`http://user:password@host:bad`).
     throw new SecretClientError(
       'INVALID_CONFIG',
       `${option} is not a valid host or URL: expected a host or an http(s) URL`,
-      { cause },
     )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {

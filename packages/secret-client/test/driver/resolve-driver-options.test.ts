@@ -243,12 +243,14 @@ describe('resolveDriverOptions: INVALID_CONFIG', () => {
     [CANARY, /rotationRetry must be an object/],
     [null, /rotationRetry must be an object/],
     [[1], /rotationRetry must be an object/],
-    [{ maxAttempts: 0 }, /rotationRetry\.maxAttempts must be a number/],
-    [{ maxAttempts: CANARY }, /rotationRetry\.maxAttempts must be a number/],
-    [{ maxTimeMs: Number.POSITIVE_INFINITY }, /rotationRetry\.maxTimeMs must be a number/],
-    [{ maxTimeMs: -1 }, /rotationRetry\.maxTimeMs must be a number/],
-    [{ baseDelayMs: Number.NaN }, /rotationRetry\.baseDelayMs must be a number/],
-    [{ maxDelayMs: CANARY }, /rotationRetry\.maxDelayMs must be a number/],
+    [{ maxAttempts: 0 }, /rotationRetry\.maxAttempts must be an integer ≥ 1 or Infinity/],
+    [{ maxAttempts: CANARY }, /rotationRetry\.maxAttempts must be an integer/],
+    [{ maxAttempts: 2.5 }, /rotationRetry\.maxAttempts must be an integer/],
+    [{ maxTimeMs: Number.POSITIVE_INFINITY }, /rotationRetry\.maxTimeMs must be a finite number/],
+    [{ maxTimeMs: -1 }, /rotationRetry\.maxTimeMs must be a finite number/],
+    [{ baseDelayMs: Number.NaN }, /rotationRetry\.baseDelayMs must be a finite number/],
+    [{ maxDelayMs: CANARY }, /rotationRetry\.maxDelayMs must be a finite number/],
+    [{ maxTime: 1000 }, /Unknown option rotationRetry\."maxTime": did you mean "maxTimeMs"\?/],
   ])('rejects rotationRetry %# naming the field', (rotationRetry, named) => {
     expectInvalidConfig({ secretName: 'db', rotationRetry }, POOL, named)
   })
