@@ -7,7 +7,7 @@ import {
   type GetSecretValueSender,
   KMS_API_VERSION,
 } from './get-secret-value-sender.js'
-import { RequestTracker } from './request-tracker.js'
+import { MAX_RESPONSE_BYTES, RequestTracker, type ResponseFacts } from './request-tracker.js'
 import type { ResolvedEndpoint } from './resolve-endpoint.js'
 
 /** The part of `@alicloud/openapi-client`'s `Client` used here. */
@@ -67,24 +67,40 @@ export function createOpenApiSender(options: OpenApiSenderOptions): OpenApiSende
   // The cache retries with backoff and fails over between regions; the SDK must not retry too.
   const runtime = Object.freeze({ autoretry: false })
   const tracker = new RequestTracker()
-  const send = (input: GetSecretValueInput, signal: AbortSignal): Promise<unknown> =>
-    tracker
-      .run(signal, () =>
-        client.callApi(
-          GET_SECRET_VALUE_PARAMS,
-          {
-            query: {
-              SecretName: input.secretName,
-              VersionStage: input.versionStage,
-              FetchExtendedConfig: 'true',
+  const send = (input: GetSecretValueInput, signal: AbortSignal): Promise<unknown> => {
+    const facts: ResponseFacts = {}
+    return tracker
+      .run(
+        signal,
+        () =>
+          client.callApi(
+            GET_SECRET_VALUE_PARAMS,
+            {
+              query: {
+                SecretName: input.secretName,
+                VersionStage: input.versionStage,
+                FetchExtendedConfig: 'true',
+              },
             },
-          },
-          runtime,
-        ),
+            runtime,
+          ),
+        facts,
       )
       .catch((err: unknown) => {
-        throw err instanceof SyntaxError ? notJson(input.secretName) : err
+        if (facts.oversize) throw oversize(input.secretName)
+        if (err instanceof SyntaxError) throw notJson(input.secretName)
+        // The SDK's error has no headers: the hint read off the response goes on it, where
+        // classifyError looks for it.
+        if (facts.retryAfterMs !== undefined && err !== null && typeof err === 'object') {
+          Object.defineProperty(err, 'retryAfterMs', {
+            value: facts.retryAfterMs,
+            configurable: true,
+            writable: true,
+          })
+        }
+        throw err
       })
+  }
   return { send, close: () => tracker.close() }
 }
 
@@ -97,6 +113,15 @@ function notJson(secretName: string): SecretClientError {
   return new SecretClientError(
     'KMS_UNAVAILABLE',
     `secret "${secretName}": KMS endpoint answered with a body that is not JSON`,
+    { secretName },
+  )
+}
+
+/** A body past {@link MAX_RESPONSE_BYTES} is not a KMS answer; retrying would read it again. */
+function oversize(secretName: string): SecretClientError {
+  return new SecretClientError(
+    'KMS_ERROR',
+    `secret "${secretName}": KMS endpoint answered with more than ${MAX_RESPONSE_BYTES} bytes`,
     { secretName },
   )
 }

@@ -1,7 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import type { Agent, ClientRequest } from 'node:http'
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import { retryAfterOf } from '../classify-error.js'
+
+/**
+ * Largest response body read from KMS. A GetSecretValue answer is a few KB (a value is at most
+ * 64 KB, base64 of binary data included); anything far larger is not KMS (a proxy's page, a
+ * misdirected endpoint) and would otherwise be buffered whole by the SDK.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024
+
+/** What the responses of one SDK call showed, for the sender to put on its error. */
+export interface ResponseFacts {
+  /** The server's retry hint of the last response (`x-acs-retry-after` / `Retry-After`), in ms. */
+  retryAfterMs?: number
+  /** The response body exceeded {@link MAX_RESPONSE_BYTES}; the request was destroyed. */
+  oversize?: boolean
+}
 
 /**
  * Node publishes every `http`/`https` client request here, synchronously and in the async context
@@ -49,10 +65,12 @@ function onRequestStart(message: unknown): void {
 class RequestScope {
   readonly #requests = new Set<ClientRequest>()
   readonly #tracker: RequestTracker
+  readonly facts: ResponseFacts
   #destroyed = false
 
-  constructor(tracker: RequestTracker) {
+  constructor(tracker: RequestTracker, facts: ResponseFacts = {}) {
     this.#tracker = tracker
+    this.facts = facts
   }
 
   adopt(request: ClientRequest): void {
@@ -63,7 +81,46 @@ class RequestScope {
     }
     this.#requests.add(request)
     request.once('close', () => this.#requests.delete(request))
+    // Bytes the (possibly reused keep-alive) socket had read before this request's response.
+    let base = 0
+    const onSocket = (socket: Socket): void => {
+      base = socket.bytesRead
+    }
+    if (request.socket) onSocket(request.socket)
+    else request.once('socket', onSocket)
+    request.once('response', (response: IncomingMessage) => this.#observe(request, response, base))
     this.#tracker.watch(request)
+  }
+
+  /**
+   * Reads the retry hint off the headers (the SDK's errors do not carry them) and caps the body.
+   * The bytes are counted on the socket, which the HTTP parser already reads in flowing mode: a
+   * listener on the response itself would start it flowing before the SDK reads it.
+   */
+  #observe(request: ClientRequest, response: IncomingMessage, base: number): void {
+    const retryAfterMs = retryAfterOf({ data: { headers: response.headers } })
+    if (retryAfterMs !== undefined) this.facts.retryAfterMs = retryAfterMs
+    const tooLarge = (): void => {
+      this.facts.oversize = true
+      request.destroy()
+    }
+    if (Number(response.headers['content-length']) > MAX_RESPONSE_BYTES) return tooLarge()
+    const socket = request.socket
+    if (!socket) return
+    const onData = (): void => {
+      if (socket.bytesRead - base > MAX_RESPONSE_BYTES) {
+        stop()
+        tooLarge()
+      }
+    }
+    const stop = (): void => {
+      socket.removeListener('data', onData)
+    }
+    // First in line: a chunk past the cap is refused before the HTTP parser hands it on (the last
+    // chunk could otherwise complete the response before the request is destroyed).
+    socket.prependListener('data', onData)
+    response.once('end', stop)
+    request.once('close', stop)
   }
 
   destroy(): void {
@@ -95,9 +152,12 @@ export class RequestTracker {
     if (subscribers++ === 0) subscribe(REQUEST_START, onRequestStart)
   }
 
-  /** Runs one SDK call; `signal` firing destroys the HTTP requests it made (or will make). */
-  async run<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
-    const scope = new RequestScope(this)
+  /**
+   * Runs one SDK call; `signal` firing destroys the HTTP requests it made (or will make). What its
+   * responses showed is written to `facts`.
+   */
+  async run<T>(signal: AbortSignal, call: () => Promise<T>, facts?: ResponseFacts): Promise<T> {
+    const scope = new RequestScope(this, facts)
     if (signal.aborted || this.#closed) scope.destroy()
     const onAbort = (): void => scope.destroy()
     signal.addEventListener('abort', onAbort, { once: true })

@@ -40,6 +40,19 @@ function responseBody(response: unknown): AnyMap | undefined {
   return response
 }
 
+/** Standard base64, as KMS returns binary secret data. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Whether the response's `SecretName` is the one requested: the same name, or the name at the
+ * end of a requested ARN (`acs:kms:<region>:<account>:secret/<name>`, for another account's secret).
+ */
+function namesRequested(named: string, requested: string): boolean {
+  if (named === requested) return true
+  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(requested)
+  return arn !== null && (arn[1] === named || requested === named)
+}
+
 function malformed(secretName: string, what: string, requestId?: string): SecretClientError {
   return new SecretClientError(
     'KMS_ERROR',
@@ -60,17 +73,30 @@ export function toSecretRecord(response: unknown, secretName: string): SecretRec
   const body = responseBody(response)
   if (body === undefined) throw malformed(secretName, 'not an object')
   const requestId = optionalString(body, 'RequestId')
-  const versionId = optionalString(body, 'VersionId')
-  if (versionId === undefined) throw malformed(secretName, 'no VersionId', requestId)
+  const versionId = pick(body, 'VersionId')
+  if (versionId === undefined || versionId === null || versionId === '') {
+    throw malformed(secretName, 'no VersionId', requestId)
+  }
+  // A number or an object would become "[object Object]", a version every read compares against.
+  if (typeof versionId !== 'string')
+    throw malformed(secretName, 'VersionId is not a string', requestId)
+  const named = optionalString(body, 'SecretName')
+  if (named !== undefined && !namesRequested(named, secretName)) {
+    // Another secret's value under this name would hand its credentials to the wrong pool.
+    throw malformed(secretName, 'it names another secret', requestId)
+  }
   const secretValue = pick(body, 'SecretData')
   if (typeof secretValue !== 'string') throw malformed(secretName, 'no SecretData', requestId)
   const dataType = optionalString(body, 'SecretDataType') ?? 'text'
   if (dataType !== 'text' && dataType !== 'binary') {
     throw malformed(secretName, 'unknown SecretDataType', requestId)
   }
+  if (dataType === 'binary' && !BASE64.test(secretValue)) {
+    throw malformed(secretName, 'binary SecretData is not base64', requestId)
+  }
   const extendedConfig = pick(body, 'ExtendedConfig')
   return {
-    secretName: optionalString(body, 'SecretName') ?? secretName,
+    secretName: named ?? secretName,
     versionId,
     secretValue,
     secretDataType: dataType satisfies SecretDataType,

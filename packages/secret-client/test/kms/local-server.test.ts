@@ -58,14 +58,21 @@ describe('KMS fetcher against real local servers', () => {
     })
     const controller = new AbortController()
     const pending = fetcher
-      .fetchSecret({ secretName: 'db', versionStage: 'ACSCurrent', signal: controller.signal })
+      .fetchSecret({
+        secretName: 'db/orders',
+        versionStage: 'ACSCurrent',
+        signal: controller.signal,
+      })
       .catch((err: unknown) => err)
     await hanging.requested()
     // Exactly what the cache's runWithRetry aborts an attempt with when it runs out of time.
     controller.abort(new SecretClientError('TIMEOUT', 'secret "db": KMS request timed out'))
     expect(await pending).toMatchObject({ code: 'TIMEOUT' })
     await hanging.allClosed()
-    const record = await fetcher.fetchSecret({ secretName: 'db', versionStage: 'ACSCurrent' })
+    const record = await fetcher.fetchSecret({
+      secretName: 'db/orders',
+      versionStage: 'ACSCurrent',
+    })
     expect(record.versionId).toBe('vb')
     expect([hanging.requests, healthy.requests]).toEqual([1, 1])
     await fetcher.close?.()
@@ -74,7 +81,7 @@ describe('KMS fetcher against real local servers', () => {
   it('close() destroys a request in flight: the server sees the socket closed', async () => {
     const hanging = await server('hang')
     const client = new SecretCacheClient({ endpoint: hanging.url, credential, timeoutMs: 600_000 })
-    const read = client.getSecretInfo('db').catch((err: unknown) => err)
+    const read = client.getSecretInfo('db/orders').catch((err: unknown) => err)
     await hanging.requested()
     expect(hanging.openSockets()).toBe(1)
     await client.close()
@@ -85,7 +92,7 @@ describe('KMS fetcher against real local servers', () => {
   it('close() closes the idle keep-alive sockets its requests left open', async () => {
     const healthy = await server('answer', 'v1')
     const client = new SecretCacheClient({ endpoint: healthy.url, credential })
-    expect((await client.getSecretInfo('db')).versionId).toBe('v1')
+    expect((await client.getSecretInfo('db/orders')).versionId).toBe('v1')
     expect(healthy.openSockets()).toBe(1) // kept alive for the next request
     await client.close()
     await healthy.allClosed()

@@ -193,7 +193,7 @@ describe('duck-typed clients of other generations', () => {
   it('a client whose getSecretValue resolves { body }', async () => {
     const client = {
       getSecretValue: async () => ({
-        body: { SecretName: 's', VersionId: 'v1', SecretData: 'x', SecretType: 'Generic' },
+        body: { SecretName: 'db/orders', VersionId: 'v1', SecretData: 'x', SecretType: 'Generic' },
       }),
     }
     const record = await createKmsFetcher({ kmsClient: client }).fetchSecret(request)
