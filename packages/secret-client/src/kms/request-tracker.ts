@@ -104,7 +104,10 @@ class RequestScope {
       this.facts.oversize = true
       request.destroy()
     }
-    if (Number(response.headers['content-length']) > MAX_RESPONSE_BYTES) return tooLarge()
+    if (Number(response.headers['content-length']) > MAX_RESPONSE_BYTES) {
+      tooLarge()
+      return
+    }
     const socket = request.socket
     if (!socket) return
     const onData = (): void => {
