@@ -368,6 +368,17 @@ describe('exports mirror mysql2', () => {
 
 let acct: RotatingAccount
 
+/** A JSON.stringify replacer writing each object once (a connection's config points back at its pool). */
+function onceEach(): (key: string, value: unknown) => unknown {
+  const seen = new WeakSet<object>()
+  return (_key, value) => {
+    if (typeof value !== 'object' || value === null) return value
+    if (seen.has(value)) return undefined
+    seen.add(value)
+    return value
+  }
+}
+
 await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API', () => {
   beforeEach(async () => {
     acct = await rotatingAccount('prom')
@@ -409,6 +420,47 @@ await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'promise API
     } finally {
       error.mockRestore()
       warn.mockRestore()
+    }
+  })
+
+  it('util.inspect and JSON.stringify of a pool and its connections never show the password; changeUser still uses it', async () => {
+    const secret = printedPart(acct.password())
+    const rawPool = mysql2Promise.createPool({
+      host: acct.maria.host,
+      port: acct.maria.port,
+      user: acct.account,
+      password: acct.password(),
+      database: acct.database,
+    })
+    const pool = namedPromise.createPool({ ...acct.options(), connectionLimit: 2 })
+    try {
+      await rawPool.query('SELECT 1')
+      // What this changes: raw mysql2 shows it.
+      expect(inspect(rawPool, { depth: Number.POSITIVE_INFINITY })).toContain(secret)
+      const held = await pool.getConnection()
+      const rendered = [
+        inspect(pool, { depth: Number.POSITIVE_INFINITY }),
+        inspect(held, { depth: Number.POSITIVE_INFINITY }),
+        JSON.stringify(
+          (held as unknown as { connection: { config: object } }).connection.config,
+          onceEach(),
+        ),
+      ]
+      for (const text of rendered) expect(text).not.toContain(secret)
+      // mysql2 reads it again for changeUser() without a password: still there.
+      await held.changeUser({ database: acct.database })
+      const [rows] = await held.query<named.RowDataPacket[]>('SELECT CURRENT_USER() AS me')
+      expect(String(rows[0]?.me)).toMatch(new RegExp(`^${acct.account}@`))
+      held.release()
+      const callbackConnection = named.createConnection(acct.options())
+      await new Promise<void>((resolve, reject) =>
+        callbackConnection.query('SELECT 1', (err) => (err ? reject(err) : resolve())),
+      )
+      expect(inspect(callbackConnection, { depth: Number.POSITIVE_INFINITY })).not.toContain(secret)
+      await new Promise<void>((resolve) => callbackConnection.end(() => resolve()))
+    } finally {
+      await pool.end()
+      await rawPool.end()
     }
   })
 

@@ -47,7 +47,15 @@ export function applyCredentials(
 ): SocketTarget {
   const fields = credentialFields(credentials, secret.given)
   config.user = fields.user
-  config.password = fields.password
+  // mysql2 reads the password off this config at the handshake and again for changeUser(), so it
+  // stays readable; not enumerable, it stays out of util.inspect() and JSON.stringify() of the
+  // connection and of a pool holding it (raw mysql2 shows it there).
+  Object.defineProperty(config, 'password', {
+    value: fields.password,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  })
   if (fields.host !== undefined) config.host = fields.host
   if (fields.port !== undefined) config.port = fields.port
   if (fields.database !== undefined) config.database = fields.database
