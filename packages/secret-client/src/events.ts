@@ -1,4 +1,5 @@
 import type { SecretClientErrorCode } from './errors.js'
+import type { PersistentCacheProblem } from './persistent-cache.js'
 
 /** Payload of `refresh` — a fetch from KMS succeeded. */
 export interface RefreshEvent {
@@ -37,6 +38,19 @@ export interface StaleEvent {
   /** How long ago the entry expired. */
   staleForMs: number
   code: SecretClientErrorCode
+  /** `disk`: restored from the persistent cache on a cold start; `memory` otherwise. */
+  source: 'memory' | 'disk'
+}
+
+/**
+ * Payload of `persistentCacheError` — a file of the persistent cache was not used or not written
+ * (the read or refresh goes on without it): `corrupt` / `unauthenticated` (tampered, another key,
+ * another secret's file), `read-failed`, `write-failed`, `key-unavailable`.
+ */
+export interface PersistentCacheErrorEvent {
+  secretName: string
+  versionStage: string
+  problem: PersistentCacheProblem
 }
 
 /** Payload of `evict` — an entry left the cache. */
@@ -53,4 +67,5 @@ export interface SecretCacheClientEvents {
   refreshError: RefreshErrorEvent
   stale: StaleEvent
   evict: EvictEvent
+  persistentCacheError: PersistentCacheErrorEvent
 }

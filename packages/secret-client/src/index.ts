@@ -19,6 +19,7 @@ export type {
 export { isSecretClientError, SecretClientError } from './errors.js'
 export type {
   EvictEvent,
+  PersistentCacheErrorEvent,
   RefreshErrorEvent,
   RefreshEvent,
   SecretCacheClientEvents,
@@ -36,6 +37,11 @@ export type {
   RetryOptions,
   SecretCacheClientOptions,
 } from './options.js'
+export type {
+  PersistentCacheKey,
+  PersistentCacheOptions,
+  PersistentCacheProblem,
+} from './persistent-cache.js'
 export { SecretCacheClient } from './secret-cache-client.js'
 export { SecretInfo } from './secret-info.js'
 export type { Timers } from './timers.js'

@@ -1,3 +1,4 @@
+import type { PersistentCacheOptions } from './persistent-cache.js'
 import type { Timers } from './timers.js'
 import type { Logger, SecretFetcher, VersionStage } from './types.js'
 
@@ -155,6 +156,14 @@ export interface SecretCacheClientOptions {
    * @default 0.8
    */
   refreshAheadRatio?: number
+  /**
+   * Opt-in encrypted persistent cache: the last good value of each secret read, on disk
+   * (AES-256-GCM, key from an environment variable, a file or a function — never from the cache
+   * directory), served on a cold start only when KMS fails transiently and only if it expired less
+   * than `maxStaleMs` ago. A file that does not authenticate is ignored (`persistentCacheError`).
+   * @default none (memory only)
+   */
+  persistentCache?: PersistentCacheOptions
   /**
    * Structured logger; messages never contain secret values. A logger that throws is ignored.
    * @default undefined — no logging

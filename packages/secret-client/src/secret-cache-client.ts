@@ -3,6 +3,7 @@ import { classifyError } from './classify-error.js'
 import { SecretClientError } from './errors.js'
 import type {
   EvictEvent,
+  PersistentCacheErrorEvent,
   RefreshErrorEvent,
   RefreshEvent,
   SecretCacheClientEvents,
@@ -19,6 +20,7 @@ import { TypedEmitter } from './internal/typed-emitter.js'
 import { waitFor } from './internal/wait-for.js'
 import { createKmsFetcher } from './kms/create-kms-fetcher.js'
 import type { SecretCacheClientOptions } from './options.js'
+import { type PersistedValue, PersistentCache, PersistentCacheFailure } from './persistent-cache.js'
 import { SecretInfo } from './secret-info.js'
 import type {
   DatabaseCredentials,
@@ -28,7 +30,13 @@ import type {
   VersionStage,
 } from './types.js'
 
-const EVENTS: ReadonlySet<string> = new Set(['refresh', 'refreshError', 'stale', 'evict'])
+const EVENTS: ReadonlySet<string> = new Set([
+  'refresh',
+  'refreshError',
+  'stale',
+  'evict',
+  'persistentCacheError',
+])
 
 function closedError(secretName?: string): SecretClientError {
   return new SecretClientError('CLOSED', 'SecretCacheClient is closed', { secretName })
@@ -141,6 +149,9 @@ export class SecretCacheClient {
   readonly #cache: LRUCache<string, CacheEntry>
   readonly #flights = new Map<string, Flight<CacheEntry>>()
   readonly #events: TypedEmitter<SecretCacheClientEvents>
+  readonly #persistent: PersistentCache | undefined
+  /** Disk reads under way, one per key, shared by the callers that need them. */
+  readonly #restoring = new Map<string, Promise<CacheEntry | undefined>>()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -151,6 +162,10 @@ export class SecretCacheClient {
    */
   constructor(options: SecretCacheClientOptions = {}) {
     this.#config = resolveConfig(options)
+    this.#persistent =
+      options.persistentCache === undefined
+        ? undefined
+        : new PersistentCache(options.persistentCache, process.env)
     const logger = this.#config.logger
     this.#fetcher =
       options.fetcher ??
@@ -384,6 +399,9 @@ export class SecretCacheClient {
     for (const entry of this.#cache.values()) this.#emitEvict(entry, 'close')
     this.#cache.clear()
     await Promise.allSettled(pending)
+    await Promise.allSettled([...this.#restoring.values()])
+    // Writes under way finish (a closed client leaves no half-written temporary file behind).
+    await this.#persistent?.flush()
     try {
       await this.#fetcher.close?.()
     } catch (err) {
@@ -458,6 +476,9 @@ export class SecretCacheClient {
         undefined,
       )
     const toError = (reason: unknown): SecretClientError => abortedError(secretName, reason)
+    if (cached === undefined && this.#persistent !== undefined) {
+      return this.#loadCold(key, secretName, stage, flight, options?.signal, toError)
+    }
     try {
       if (cached !== undefined && this.#config.now() < cached.expiresAt + this.#config.maxStaleMs) {
         // Whoever leaves early with the stale value, the retries must still refresh the entry.
@@ -482,7 +503,102 @@ export class SecretCacheClient {
     }
   }
 
-  #markStale(entry: CacheEntry, err: SecretClientError, now: number): void {
+  /**
+   * A miss with the persistent cache on: as with a stale entry in memory, the caller waits for one
+   * attempt only. When it fails transiently, the value saved on disk is served if it expired less
+   * than `maxStaleMs` ago, while the flight goes on retrying; otherwise the caller waits for the
+   * flight as on any miss. The disk is read only then: never while KMS answers.
+   */
+  async #loadCold(
+    key: string,
+    secretName: string,
+    stage: string,
+    flight: Flight<CacheEntry>,
+    signal: AbortSignal | undefined,
+    toError: (reason: unknown) => SecretClientError,
+  ): Promise<CacheEntry> {
+    try {
+      flight.pin()
+      return await waitFor(Promise.race([flight.promise, flight.retrying]), signal, toError)
+    } catch (err) {
+      if (!(err instanceof SecretClientError) || !err.retryable || err.code === 'ABORTED') throw err
+      const entry = this.#cache.peek(key) ?? (await this.#restore(key, secretName, stage))
+      if (entry === undefined || this.#config.now() >= entry.expiresAt + this.#config.maxStaleMs) {
+        return await flight.join(signal, toError)
+      }
+      if (!flight.staleServed) {
+        flight.staleServed = true
+        this.#markStale(entry, err, this.#config.now(), 'disk')
+      }
+      return entry
+    }
+  }
+
+  /** Puts the value saved on disk into the cache as an expired entry; one read per key at a time. */
+  #restore(key: string, secretName: string, stage: string): Promise<CacheEntry | undefined> {
+    let restoring = this.#restoring.get(key)
+    if (restoring === undefined) {
+      restoring = this.#readDisk(key, secretName, stage)
+      this.#restoring.set(key, restoring)
+      const done = (): void => {
+        this.#restoring.delete(key)
+      }
+      restoring.then(done, done)
+    }
+    return restoring
+  }
+
+  async #readDisk(key: string, secretName: string, stage: string): Promise<CacheEntry | undefined> {
+    const persistent = this.#persistent as PersistentCache
+    let saved: PersistedValue | undefined
+    try {
+      saved = await persistent.load(secretName, stage)
+    } catch (err) {
+      this.#persistentCacheError(secretName, stage, err)
+      return undefined
+    }
+    if (saved === undefined || this.#closed) return undefined
+    // Meanwhile KMS may have answered: the fresh value wins.
+    const current = this.#cache.peek(key)
+    if (current !== undefined) return current
+    let info: SecretInfo
+    try {
+      info = toSecretInfo(saved.record, secretName)
+    } catch {
+      this.#persistentCacheError(secretName, stage, new PersistentCacheFailure('corrupt'))
+      return undefined
+    }
+    const now = this.#config.now()
+    // Expired from the start (never served while KMS answers) and never later than saved: a
+    // restart does not extend the maxStaleMs bound.
+    const expiresAt = Math.min(saved.expiresAt, now)
+    const entry = new CacheEntry(secretName, stage, info, parseSecretJson(info), {
+      expiresAt,
+      refreshAt: expiresAt,
+    })
+    this.#cache.set(key, entry)
+    entry.arm(this.#config, now)
+    return entry
+  }
+
+  #persistentCacheError(secretName: string, stage: string, err: unknown): void {
+    const payload: PersistentCacheErrorEvent = {
+      secretName,
+      versionStage: stage,
+      problem: err instanceof PersistentCacheFailure ? err.problem : 'read-failed',
+    }
+    safeLog(this.#config.logger, 'warn', 'secret-client: persistent cache file not used', {
+      ...payload,
+    })
+    this.#events.emit('persistentCacheError', payload)
+  }
+
+  #markStale(
+    entry: CacheEntry,
+    err: SecretClientError,
+    now: number,
+    source: 'memory' | 'disk' = 'memory',
+  ): void {
     entry.staleRetryAt = Math.min(
       now + Math.max(STALE_RETRY_INTERVAL_MS, err.retryAfterMs ?? 0),
       entry.expiresAt + this.#config.maxStaleMs,
@@ -493,6 +609,7 @@ export class SecretCacheClient {
       versionId: entry.info.versionId,
       staleForMs: now - entry.expiresAt,
       code: err.code,
+      source,
     }
     safeLog(this.#config.logger, 'warn', 'secret-client: serving stale secret', { ...payload })
     this.#events.emit('stale', payload)
@@ -636,6 +753,11 @@ export class SecretCacheClient {
     }
     this.#cache.set(key, entry)
     entry.arm(config, now)
+    if (this.#persistent !== undefined) {
+      this.#persistent
+        .save(info, stage, entry.expiresAt)
+        .catch((err: unknown) => this.#persistentCacheError(secretName, stage, err))
+    }
     const payload: RefreshEvent = {
       secretName,
       versionStage: stage,

@@ -47,6 +47,7 @@ describe('stale-if-error', () => {
         versionId: 'v1',
         staleForMs: 30_000,
         code: 'THROTTLED',
+        source: 'memory',
       },
     ])
     vi.advanceTimersByTime(30_000) // exactly maxStaleMs past expiry

@@ -51,6 +51,7 @@ const OPTION_KEYS = [
   'minRefreshIntervalMs',
   'refreshAheadRatio',
   'logger',
+  'persistentCache',
   'now',
   'timers',
   'random',
