@@ -165,6 +165,14 @@ export interface SecretCacheClientOptions {
    */
   persistentCache?: PersistentCacheOptions
   /**
+   * After a scheduled rotation (`NextRotationDate`), each entry reads the new version at its own
+   * random moment within this window (after a 30 s grace), so a fleet does not call KMS in the
+   * same second; `0` reads at rotation + 30 s exactly. Until then the old version is served (a
+   * rejected login refreshes at once through the drivers).
+   * @default 300000 (5 min)
+   */
+  rotationSpreadMs?: number
+  /**
    * Structured logger; messages never contain secret values. A logger that throws is ignored.
    * @default undefined — no logging
    */

@@ -742,6 +742,7 @@ export class SecretCacheClient {
       info.nextRotationDate,
       config.refreshAheadRatio,
       config.random,
+      config.rotationSpreadMs,
     )
     const entry = new CacheEntry(secretName, stage, info, json, lifetime)
     if (sameValue) entry.inheritMemos(previous)

@@ -59,14 +59,81 @@ describe('TTL', () => {
     expect(await lifetimeOf(value, { ttlMs: 10_000, secretTtlMs: { db: 5000 } })).toBe(5000)
   })
 
-  it('never outlives NextRotationDate + grace', async () => {
+  it('without a spread, never outlives NextRotationDate + grace', async () => {
     const nextRotationDate = new Date(Date.now() + 120_000).toISOString()
-    expect(await lifetimeOf('plain', {}, { nextRotationDate })).toBe(120_000 + ROTATION_GRACE_MS)
+    expect(await lifetimeOf('plain', { rotationSpreadMs: 0 }, { nextRotationDate })).toBe(
+      120_000 + ROTATION_GRACE_MS,
+    )
   })
 
   it('a NextRotationDate in the past does not expire the entry instantly', async () => {
     const nextRotationDate = new Date(Date.now() - 3_600_000).toISOString()
-    expect(await lifetimeOf('plain', {}, { nextRotationDate })).toBe(ROTATION_FLOOR_MS)
+    expect(await lifetimeOf('plain', { rotationSpreadMs: 0 }, { nextRotationDate })).toBe(
+      ROTATION_FLOOR_MS,
+    )
+  })
+
+  it('after a rotation each entry reads the new version at its own moment within the spread', () => {
+    const now = Date.now()
+    const rotation = now + 600_000
+    const date = new Date(rotation).toISOString()
+    for (const r of [0, 0.25, 0.999]) {
+      const lifetime = entryLifetime(now, 3_600_000, date, 0.8, () => r, 300_000)
+      expect(lifetime.refreshAt).toBe(rotation + ROTATION_GRACE_MS + r * 300_000)
+      expect(lifetime.expiresAt).toBe(lifetime.refreshAt + 300_000)
+    }
+    // An overdue rotation spreads its re-reads too.
+    const overdue = new Date(now - 1000).toISOString()
+    expect(entryLifetime(now, 3_600_000, overdue, 0.8, () => 0.5, 300_000).refreshAt).toBe(
+      now + ROTATION_FLOOR_MS + 150_000,
+    )
+  })
+
+  it('a fleet reads the new version spread over the window, none before rotation + grace', async () => {
+    const rotation = Date.now() + 120_000
+    const nextRotationDate = new Date(rotation).toISOString()
+    const reads: number[] = []
+    const clients = Array.from({ length: 200 }, (_, i) => {
+      let random = ((i * 7919) % 200) / 200
+      const fetcher = new ScriptFetcher((req, call) => {
+        if (call > 1) reads.push(Date.now())
+        // After the rotation KMS names the next one, a week later.
+        const next = call > 1 ? new Date(rotation + 7 * 86_400_000).toISOString() : nextRotationDate
+        return record(req.secretName, `v${call}`, 'x', { nextRotationDate: next })
+      })
+      return clientWith(fetcher, { rotationSpreadMs: 60_000, random: () => random++ % 1 })
+    })
+    for (const client of clients) await client.getSecretInfo('db')
+    for (let t = 0; t < 120_000 + ROTATION_GRACE_MS + 130_000; t += 1000) {
+      vi.advanceTimersByTime(1000)
+      for (const client of clients) await client.getSecretInfo('db')
+    }
+    expect(reads).toHaveLength(200)
+    expect(Math.min(...reads)).toBeGreaterThanOrEqual(rotation + ROTATION_GRACE_MS)
+    expect(Math.max(...reads)).toBeLessThanOrEqual(rotation + ROTATION_GRACE_MS + 60_000 + 1000)
+    // Spread over the window: no second holds more than a few of the 200 reads.
+    const perSecond = new Map<number, number>()
+    for (const at of reads)
+      perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1)
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(8)
+    for (const client of clients) await client.close()
+  })
+
+  it('no refresh-ahead before a known rotation: the old version is not re-read', async () => {
+    const rotation = Date.now() + 600_000
+    const fetcher = new ScriptFetcher((req, call) =>
+      record(req.secretName, `v${call}`, 'x', {
+        nextRotationDate: new Date(rotation).toISOString(),
+      }),
+    )
+    const client = clientWith(fetcher, { refreshAheadRatio: 0.8, rotationSpreadMs: 0 })
+    await client.getSecretInfo('db')
+    for (let t = 0; t < 600_000; t += 1000) {
+      vi.advanceTimersByTime(1000)
+      await client.getSecretInfo('db')
+    }
+    expect(fetcher.count).toBe(1)
+    await client.close()
   })
 
   it('a NextRotationDate later than the TTL changes nothing; garbage is ignored', () => {

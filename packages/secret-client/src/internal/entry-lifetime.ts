@@ -21,10 +21,16 @@ export interface EntryLifetime {
 }
 
 /**
- * Computes an entry's lifetime: `ttlMs` from `now`, but never past `nextRotationDate` +
- * {@link ROTATION_GRACE_MS} (floored at {@link ROTATION_FLOOR_MS} from now). The refresh-ahead
- * point is a per-entry random fraction of that lifetime in `(ratio - 0.1, ratio]`, so entries
- * loaded together (a fleet starting at once) do not refresh in lockstep. `ratio >= 1` disables it.
+ * Computes an entry's lifetime: `ttlMs` from `now`, with a refresh-ahead point at a per-entry
+ * random fraction of it in `(ratio - 0.1, ratio]`, so entries loaded together (a fleet starting at
+ * once) do not refresh in lockstep. `ratio >= 1` disables refresh-ahead.
+ *
+ * A `nextRotationDate` before that expiry caps the entry instead: the version after the rotation
+ * is read once it exists, at `rotation + ROTATION_GRACE_MS` (floored at `ROTATION_FLOOR_MS` from
+ * now) plus a per-entry random delay in `[0, rotationSpreadMs)`, in the background when a hit comes
+ * by (`refreshAt`), at the latest `rotationSpreadMs` later (`expiresAt`). Without the spread every
+ * process of a fleet would expire the secret in the same second after a scheduled rotation; and no
+ * refresh-ahead happens before the rotation, where it could only re-read the old version.
  */
 export function entryLifetime(
   now: number,
@@ -32,15 +38,21 @@ export function entryLifetime(
   nextRotationDate: string | undefined,
   refreshAheadRatio: number,
   random: () => number,
+  rotationSpreadMs = 0,
 ): EntryLifetime {
-  let expiresAt = now + ttlMs
+  const expiresAt = now + ttlMs
   if (nextRotationDate !== undefined) {
     const rotation = Date.parse(nextRotationDate)
     if (Number.isFinite(rotation)) {
-      expiresAt = Math.min(
-        expiresAt,
-        Math.max(rotation + ROTATION_GRACE_MS, now + ROTATION_FLOOR_MS),
-      )
+      const afterRotation =
+        Math.max(rotation + ROTATION_GRACE_MS, now + ROTATION_FLOOR_MS) +
+        random() * rotationSpreadMs
+      if (afterRotation < expiresAt) {
+        return {
+          refreshAt: afterRotation,
+          expiresAt: Math.min(expiresAt, afterRotation + rotationSpreadMs),
+        }
+      }
     }
   }
   if (refreshAheadRatio >= 1 || !Number.isFinite(expiresAt))

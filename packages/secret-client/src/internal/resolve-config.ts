@@ -20,6 +20,7 @@ export interface ResolvedConfig {
   readonly timeoutMs: number
   readonly minRefreshIntervalMs: number
   readonly refreshAheadRatio: number
+  readonly rotationSpreadMs: number
   readonly logger: Logger | undefined
   /** Epoch-ms clock; read off the hit path only. */
   readonly now: () => number
@@ -50,6 +51,7 @@ const OPTION_KEYS = [
   'timeoutMs',
   'minRefreshIntervalMs',
   'refreshAheadRatio',
+  'rotationSpreadMs',
   'logger',
   'persistentCache',
   'now',
@@ -154,6 +156,9 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
     refreshAheadRatio: number(options.refreshAheadRatio, 'refreshAheadRatio', 0.8, {
       above: true,
       max: 1,
+    }),
+    rotationSpreadMs: number(options.rotationSpreadMs, 'rotationSpreadMs', 300_000, {
+      max: MAX_TIMER_MS,
     }),
     logger,
     now: now ?? globalNow,
