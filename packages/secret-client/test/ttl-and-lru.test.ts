@@ -89,6 +89,18 @@ describe('TTL', () => {
     )
   })
 
+  it('a rotation just before the TTL ends: no refresh-ahead before it, nothing past the TTL', () => {
+    const now = Date.now()
+    const rotation = now + 59 * 60_000
+    const date = new Date(rotation).toISOString()
+    for (const r of [0, 0.5, 0.99]) {
+      const lifetime = entryLifetime(now, 3_600_000, date, 0.8, () => r, 300_000)
+      expect(lifetime.refreshAt).toBeGreaterThanOrEqual(rotation + ROTATION_GRACE_MS)
+      expect(lifetime.expiresAt).toBeLessThanOrEqual(now + 3_600_000)
+      expect(lifetime.refreshAt).toBeLessThanOrEqual(lifetime.expiresAt)
+    }
+  })
+
   it('a fleet reads the new version spread over the window, none before rotation + grace', async () => {
     const rotation = Date.now() + 120_000
     const nextRotationDate = new Date(rotation).toISOString()

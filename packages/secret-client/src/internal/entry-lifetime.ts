@@ -28,7 +28,8 @@ export interface EntryLifetime {
  * A `nextRotationDate` before that expiry caps the entry instead: the version after the rotation
  * is read once it exists, at `rotation + ROTATION_GRACE_MS` (floored at `ROTATION_FLOOR_MS` from
  * now) plus a per-entry random delay in `[0, rotationSpreadMs)`, in the background when a hit comes
- * by (`refreshAt`), at the latest `rotationSpreadMs` later (`expiresAt`). Without the spread every
+ * by (`refreshAt`), at the latest `rotationSpreadMs` later (`expiresAt`) — never past the TTL.
+ * Without the spread every
  * process of a fleet would expire the secret in the same second after a scheduled rotation; and no
  * refresh-ahead happens before the rotation, where it could only re-read the old version.
  */
@@ -43,15 +44,14 @@ export function entryLifetime(
   const expiresAt = now + ttlMs
   if (nextRotationDate !== undefined) {
     const rotation = Date.parse(nextRotationDate)
-    if (Number.isFinite(rotation)) {
-      const afterRotation =
-        Math.max(rotation + ROTATION_GRACE_MS, now + ROTATION_FLOOR_MS) +
-        random() * rotationSpreadMs
-      if (afterRotation < expiresAt) {
-        return {
-          refreshAt: afterRotation,
-          expiresAt: Math.min(expiresAt, afterRotation + rotationSpreadMs),
-        }
+    const readable = Math.max(rotation + ROTATION_GRACE_MS, now + ROTATION_FLOOR_MS)
+    // The rotation comes within the TTL: nothing is read before it.
+    if (Number.isFinite(rotation) && readable < expiresAt) {
+      const afterRotation = readable + random() * rotationSpreadMs
+      return {
+        // A spread past the TTL ends at the TTL: a read then still comes after the rotation.
+        refreshAt: Math.min(afterRotation, expiresAt),
+        expiresAt: Math.min(expiresAt, afterRotation + rotationSpreadMs),
       }
     }
   }
