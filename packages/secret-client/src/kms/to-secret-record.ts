@@ -15,8 +15,11 @@ function pick(map: AnyMap, pascal: string): unknown {
 
 function optionalString(map: AnyMap, pascal: string): string | undefined {
   const value = pick(map, pascal)
-  if (value === undefined || value === null || value === '') return undefined
-  return typeof value === 'string' ? value : String(value)
+  if (typeof value === 'string') return value === '' ? undefined : value
+  // A number or boolean (some SDK models type fields loosely) reads as text; anything else — an
+  // object, which String() could not even convert without a prototype — is absent.
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return undefined
 }
 
 function versionStagesOf(map: AnyMap): string[] | undefined {

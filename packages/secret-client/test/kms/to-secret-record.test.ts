@@ -45,4 +45,22 @@ describe('toSecretRecord', () => {
   ])('%o → KMS_ERROR', (response, message) => {
     expect(() => toSecretRecord(response, 'a')).toThrow(message)
   })
+
+  it('metadata fields that are objects (even without a prototype) are absent, not a crash', () => {
+    // Found by the fuzz suite: String() of a null-prototype object throws a TypeError.
+    const record = toSecretRecord(
+      {
+        SecretName: 'a',
+        VersionId: 'v',
+        SecretData: 'x',
+        RequestId: Object.create(null),
+        SecretType: { nested: true },
+        CreateTime: 1_700_000_000,
+      },
+      'a',
+    )
+    expect(record.requestId).toBeUndefined()
+    expect(record.secretType).toBeUndefined()
+    expect(record.createTime).toBe('1700000000')
+  })
 })
