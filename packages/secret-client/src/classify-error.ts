@@ -138,6 +138,16 @@ function headerNumber(value: unknown): number | undefined {
  * or an HTTP date).
  */
 export function retryAfterOf(err: object, now: number = Date.now()): number | undefined {
+  const hint = rawRetryAfter(err, now)
+  // A hint of years (or 1e305 seconds, which is Infinity in ms) is capped at a day: it ends the
+  // retries all the same, and no timer is armed with it.
+  return hint === undefined ? undefined : Math.min(hint, MAX_RETRY_AFTER_MS)
+}
+
+/** The longest server retry hint taken as is. */
+const MAX_RETRY_AFTER_MS = 86_400_000
+
+function rawRetryAfter(err: object, now: number): number | undefined {
   const direct = field(err, 'retryAfter') ?? field(err, 'retryAfterMs')
   if (typeof direct === 'number' && Number.isFinite(direct) && direct >= 0) return direct
   const data = field(err, 'data')

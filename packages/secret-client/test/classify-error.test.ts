@@ -60,6 +60,12 @@ describe('retryAfterOf', () => {
     data: { headers },
   })
 
+  it('an absurd hint (1e305 s, Infinity in ms) is capped at a day — found by the fuzz suite', () => {
+    expect(retryAfterOf(withHeaders({ 'retry-after': 1.797693134862316e305 }))).toBe(86_400_000)
+    expect(retryAfterOf(withHeaders({ 'x-acs-retry-after': '1e20' }))).toBe(86_400_000)
+    expect(retryAfterOf({ retryAfterMs: 1e300 })).toBe(86_400_000)
+  })
+
   it('x-acs-retry-after is always milliseconds, even when small', () => {
     expect(retryAfterOf(withHeaders({ 'x-acs-retry-after': '500' }))).toBe(500)
     expect(retryAfterOf(withHeaders({ 'x-acs-retry-after': 2500 }))).toBe(2500)
