@@ -12,13 +12,16 @@ const PATTERNS = [
   /unmet peer|Failed to create bin/i, // pnpm's peer and bin reports
 ]
 
+// turbo's note that a task failed (with --continue): the failure itself is the summary's to report.
+const REPORTED_ELSEWHERE = /command finished with error, but continuing/
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours of the logs
 const ansi = /\u001b\[[0-9;]*m/g
 let found = 0
 for (const file of process.argv.slice(2)) {
   const lines = readFileSync(file, 'utf8').replace(ansi, '').split('\n')
   lines.forEach((line, i) => {
-    if (PATTERNS.some((p) => p.test(line))) {
+    if (PATTERNS.some((p) => p.test(line)) && !REPORTED_ELSEWHERE.test(line)) {
       found++
       console.log(`${file}:${i + 1}: ${line.trim().slice(0, 300)}`)
     }

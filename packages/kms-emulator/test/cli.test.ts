@@ -132,6 +132,21 @@ describe('kms-emulator CLI', () => {
     expect(out.stdout).toContain('received SIGTERM, closing')
   })
 
+  it('a SIGTERM sent as soon as the first line is printed closes cleanly (exit 0)', async () => {
+    // The handler is installed before anything is printed: a script that waits for the
+    // "listening" line and stops the emulator at once got a process killed by the signal.
+    const child = cli(['--port', '0'])
+    const { out, exited } = collect(child)
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', () => {
+        if (out.stdout.includes('kms-emulator listening')) resolve()
+      })
+    })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(out.stdout).toContain('received SIGTERM, closing')
+  })
+
   it('--print-env prints the shell exports of the environment that points a client at it', async () => {
     const config = join(dir, 'env.json')
     writeFileSync(

@@ -57,6 +57,16 @@ export async function runCli(
     io.stderr(`kms-emulator: ${err instanceof Error ? err.message : String(err)}${code}`)
     return { exitCode: 2 }
   }
+  // Handled from here on: whoever reads the lines below and signals at once gets a clean close.
+  const closed = new Promise<number>((resolve) => {
+    io.onSignal((signal) => {
+      io.stdout(`received ${signal}, closing`)
+      emulator.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      )
+    })
+  })
   io.stdout(`kms-emulator listening on ${emulator.endpoint} (region ${emulator.regionId})`)
   io.stdout(`access key id: ${emulator.accessKeyId}`)
   if (command.printCredentials) io.stdout(`access key secret: ${emulator.accessKeySecret}`)
@@ -83,14 +93,5 @@ export async function runCli(
     io.stdout(`credentials written to ${command.credentialsFile}`)
   }
   io.stdout(`admin endpoint: ${emulator.endpoint}/__emulator/ (loopback only)`)
-  const closed = new Promise<number>((resolve) => {
-    io.onSignal((signal) => {
-      io.stdout(`received ${signal}, closing`)
-      emulator.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      )
-    })
-  })
   return { emulator, closed }
 }
