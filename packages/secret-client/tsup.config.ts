@@ -11,4 +11,6 @@ export default defineConfig({
   // One copy of every module per format: `instanceof` and the shared refresh map must not be
   // split between the two entries.
   splitting: true,
+  // `import.meta.url` in the CommonJS build: the optional `@opentelemetry/api` is required from it.
+  shims: true,
 })

@@ -1,3 +1,4 @@
+import type { TelemetryOption } from './internal/telemetry.js'
 import type { PersistentCacheOptions } from './persistent-cache.js'
 import type { Timers } from './timers.js'
 import type { Logger, SecretFetcher, VersionStage } from './types.js'
@@ -164,6 +165,14 @@ export interface SecretCacheClientOptions {
    * @default none (memory only)
    */
   persistentCache?: PersistentCacheOptions
+  /**
+   * OpenTelemetry: with `@opentelemetry/api` installed (an optional peer), metrics
+   * (`secret_client.*`) and a span per KMS attempt go to the global providers, or to the ones
+   * given here; `false` turns them off. Without the package nothing is loaded and nothing costs.
+   * Attributes hold names, stages, codes and reasons — never a value.
+   * @default the global providers when `@opentelemetry/api` is installed
+   */
+  telemetry?: TelemetryOption
   /**
    * After a scheduled rotation (`NextRotationDate`), each entry reads the new version at its own
    * random moment within this window (after a 30 s grace), so a fleet does not call KMS in the

@@ -16,6 +16,7 @@ import { parseSecretJson, ttlFromJson } from './internal/parse-secret-json.js'
 import { type ResolvedConfig, resolveConfig } from './internal/resolve-config.js'
 import { runWithRetry } from './internal/run-with-retry.js'
 import { safeLog } from './internal/safe-log.js'
+import { type ClientTelemetry, clientTelemetry } from './internal/telemetry.js'
 import { TypedEmitter } from './internal/typed-emitter.js'
 import { waitFor } from './internal/wait-for.js'
 import { createKmsFetcher } from './kms/create-kms-fetcher.js'
@@ -150,6 +151,8 @@ export class SecretCacheClient {
   readonly #flights = new Map<string, Flight<CacheEntry>>()
   readonly #events: TypedEmitter<SecretCacheClientEvents>
   readonly #persistent: PersistentCache | undefined
+  /** OpenTelemetry instruments; `undefined` without `@opentelemetry/api` (zero cost). */
+  readonly #telemetry: ClientTelemetry | undefined
   /** Disk reads under way, one per key, shared by the callers that need them. */
   readonly #restoring = new Map<string, Promise<CacheEntry | undefined>>()
   #closed = false
@@ -162,6 +165,7 @@ export class SecretCacheClient {
    */
   constructor(options: SecretCacheClientOptions = {}) {
     this.#config = resolveConfig(options)
+    this.#telemetry = clientTelemetry(options.telemetry)
     this.#persistent =
       options.persistentCache === undefined
         ? undefined
@@ -449,10 +453,14 @@ export class SecretCacheClient {
       if (entry.refreshDue && !this.#flights.has(key)) {
         this.#startFlight(key, secretName, stage, 'refresh-ahead', true, undefined)
       }
+      this.#telemetry?.hit()
       return entry
     }
     // Expired, but a refresh just failed transiently: serve the stale value without waiting.
-    if (entry.staleRetryAt !== 0 && this.#config.now() < entry.staleRetryAt) return entry
+    if (entry.staleRetryAt !== 0 && this.#config.now() < entry.staleRetryAt) {
+      this.#telemetry?.hit()
+      return entry
+    }
     return undefined
   }
 
@@ -462,6 +470,7 @@ export class SecretCacheClient {
    * gets the stale value while the flight goes on retrying in the background.
    */
   async #load(secretName: string, options: GetSecretOptions | undefined): Promise<CacheEntry> {
+    this.#telemetry?.miss()
     const stage = options?.versionStage ?? this.#config.versionStage
     const key = this.#key(secretName, stage)
     const cached = this.#cache.peek(key)
@@ -611,6 +620,7 @@ export class SecretCacheClient {
       code: err.code,
       source,
     }
+    this.#telemetry?.stale(source)
     safeLog(this.#config.logger, 'warn', 'secret-client: serving stale secret', { ...payload })
     this.#events.emit('stale', payload)
   }
@@ -681,8 +691,25 @@ export class SecretCacheClient {
     let info: SecretInfo
     try {
       const record = await runWithRetry({
-        attempt: (attemptSignal) =>
-          this.#fetcher.fetchSecret({ secretName, versionStage: stage, signal: attemptSignal }),
+        attempt: (attemptSignal) => {
+          const fetched = this.#fetcher.fetchSecret({
+            secretName,
+            versionStage: stage,
+            signal: attemptSignal,
+          })
+          const end = this.#telemetry?.kmsAttempt(secretName, stage, flight.attempts)
+          if (end === undefined) return fetched
+          return Promise.resolve(fetched).then(
+            (record) => {
+              end('ok')
+              return record
+            },
+            (err: unknown) => {
+              end(classifyError(err, secretName, config.now).code)
+              throw err
+            },
+          )
+        },
         classify: (err) => classifyError(err, secretName, config.now),
         timeoutError: () =>
           new SecretClientError(
@@ -769,6 +796,7 @@ export class SecretCacheClient {
       durationMs,
       attempts: flight.attempts,
     }
+    this.#telemetry?.refresh(flight.reason, changed, changed && previous !== undefined, secretName)
     safeLog(config.logger, 'debug', 'secret-client: secret fetched', { ...payload })
     this.#events.emit('refresh', payload)
     return entry

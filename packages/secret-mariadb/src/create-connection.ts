@@ -69,6 +69,7 @@ function connectThroughRotation(
 ): Promise<Connection> {
   return connectWithSecret({
     source,
+    driver: secret.driver,
     secretName: secret.secretName,
     versionStage: secret.versionStage,
     retry: secret.rotationRetry,

@@ -83,6 +83,7 @@ export class ConnectionPool extends Base {
     }
     return connectWithSecret({
       source,
+      driver: secret.driver,
       secretName: secret.secretName,
       versionStage: secret.versionStage,
       retry: secret.rotationRetry,

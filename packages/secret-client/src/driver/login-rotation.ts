@@ -101,6 +101,7 @@ export class LoginRotation {
     this.#source = source
     this.#attempt = new RotationAttempt({
       source,
+      driver: secret.driver,
       secretName: secret.secretName,
       versionStage: secret.versionStage,
       retry: secret.rotationRetry,

@@ -14,6 +14,12 @@ export interface GivenLocation {
 /** What a driver tells {@link resolveDriverOptions} about its options. */
 export interface DriverOptionsSpec {
   /**
+   * The driver's package name (`mysql2`, `pg`, …), for the `driver` attribute of the kit's
+   * metrics.
+   * @default 'unknown'
+   */
+  driver?: string
+  /**
    * `'pool'` accepts `recycleIdleOnRotation`; `'connection'` rejects it (it would do nothing).
    */
   kind: 'connection' | 'pool'
@@ -35,6 +41,8 @@ export interface DriverOptionsSpec {
 
 /** The secret half of a driver's options, checked once and frozen. */
 export interface DriverSecret {
+  /** The driver's package name, from the spec (`'unknown'` when it names none). */
+  readonly driver: string
   readonly secretName: string
   readonly versionStage: VersionStage
   readonly rotationRetry: Readonly<Required<RotationRetryOptions>>
@@ -299,6 +307,7 @@ function resolveAfresh(record: Record<string, unknown>, spec: DriverOptionsSpec)
   const extra = spec.givenLocation?.(record)
   const source = secretClient as DatabaseSecretSource | undefined
   const secret: DriverSecret = Object.freeze({
+    driver: spec.driver ?? 'unknown',
     secretName,
     versionStage: (versionStage as VersionStage | undefined) ?? 'ACSCurrent',
     rotationRetry: budget,

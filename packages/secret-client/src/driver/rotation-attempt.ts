@@ -1,6 +1,7 @@
 import { SecretClientError } from '../errors.js'
 import { abortableSleep } from '../internal/abortable-sleep.js'
 import { backoffDelay } from '../internal/backoff.js'
+import { kitTelemetry } from '../internal/telemetry.js'
 import { globalTimers, type Timers } from '../internal/timers.js'
 import { waitFor } from '../internal/wait-for.js'
 import type { DatabaseCredentials, GetSecretOptions, VersionStage } from '../types.js'
@@ -48,6 +49,11 @@ export interface AuthFailureInfo {
 export interface RotationAttemptOptions {
   /** Where credentials come from, usually a {@link SecretCacheClient}. */
   source: DatabaseSecretSource
+  /**
+   * The driver's package name, for the `secret_client.driver.auth_failures` metric.
+   * @default 'unknown'
+   */
+  driver?: string
   /** Name of the database secret. */
   secretName: string
   /**
@@ -111,6 +117,7 @@ const DEADLINE = Symbol('deadline')
  */
 export class RotationAttempt {
   readonly #source: DatabaseSecretSource
+  readonly #driver: string
   readonly #secretName: string
   readonly #versionStage: VersionStage
   readonly #budget: Readonly<Required<RotationRetryOptions>>
@@ -140,6 +147,7 @@ export class RotationAttempt {
   /** @throws {@link SecretClientError} `INVALID_CONFIG` for a malformed `retry`. */
   constructor(options: RotationAttemptOptions) {
     this.#source = options.source
+    this.#driver = options.driver ?? 'unknown'
     this.#secretName = options.secretName
     this.#versionStage = options.versionStage ?? 'ACSCurrent'
     this.#budget = resolveRotationRetry(options.retry)
@@ -212,6 +220,7 @@ export class RotationAttempt {
   async next(error: unknown): Promise<DatabaseCredentials> {
     if (!this.canRetry()) throw this.finish(error)
     this.#record(error)
+    kitTelemetry()?.authFailure(this.#driver, 'retried')
     this.#scope ??= this.#retryScope()
     const credentials = await this.#nextCredentials(this.#scope.signal)
     if (this.#signal?.aborted) throw this.#aborted()
@@ -230,6 +239,7 @@ export class RotationAttempt {
   finish(error: unknown): unknown {
     this.#record(error)
     if (this.#signal?.aborted) return this.#aborted()
+    kitTelemetry()?.authFailure(this.#driver, 'exhausted')
     return markAuthRetryExhausted(error, this.#details())
   }
 

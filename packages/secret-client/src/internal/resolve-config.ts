@@ -3,6 +3,7 @@ import type { SecretCacheClientOptions } from '../options.js'
 import type { Logger } from '../types.js'
 import type { RetryPolicy } from './backoff.js'
 import { assertKnownKeys } from './known-keys.js'
+import { telemetryOptionProblem } from './telemetry.js'
 import { globalNow, globalRandom, globalTimers, type Timers } from './timers.js'
 
 /** Largest delay `setTimeout` honours; longer ones fire at once, so we refuse them. */
@@ -54,6 +55,7 @@ const OPTION_KEYS = [
   'rotationSpreadMs',
   'logger',
   'persistentCache',
+  'telemetry',
   'now',
   'timers',
   'random',
@@ -112,6 +114,8 @@ export function resolveConfig(options: SecretCacheClientOptions | undefined): Re
     throw invalid('retry', 'an object')
   }
   if (retry !== undefined) assertKnownKeys(retry, RETRY_KEYS, 'option retry.')
+  const telemetryProblem = telemetryOptionProblem(options.telemetry)
+  if (telemetryProblem !== undefined) throw invalid('telemetry', telemetryProblem)
   const { now, timers, random } = options
   if (now !== undefined && typeof now !== 'function') throw invalid('now', 'a function')
   if (random !== undefined && typeof random !== 'function') throw invalid('random', 'a function')

@@ -6,6 +6,7 @@ import type { DriverOptionsSpec } from '@org/secret-client/driver'
  * and a connection string, which would carry them.
  */
 export const knexOptionsSpec: DriverOptionsSpec = {
+  driver: 'knex',
   kind: 'pool',
   credentialKeys: ['user', 'password', 'userName', 'domain', 'token', 'connectionString'],
   givenLocation: (options) => ({

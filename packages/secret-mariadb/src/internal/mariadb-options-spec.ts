@@ -12,6 +12,7 @@ export function mariadbOptionsSpec(kind: DriverOptionsSpec['kind']): DriverOptio
 
 function makeSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
   return {
+    driver: 'mariadb',
     kind,
     credentialKeys: ['user', 'password'],
     givenLocation: (options) => ({

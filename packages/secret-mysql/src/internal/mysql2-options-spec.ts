@@ -17,6 +17,7 @@ function makeSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
     mysql as unknown as { ConnectionConfig: { parseUrl(url: string): Record<string, unknown> } }
   ).ConnectionConfig
   return {
+    driver: 'mysql2',
     kind,
     credentialKeys: ['user', 'password', 'password1', 'password2', 'password3', 'passwordSha1'],
     url: { key: 'uri', parse: (value) => ConnectionConfig.parseUrl(value) },

@@ -16,6 +16,7 @@ export function pgOptionsSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpe
 
 function makeSpec(kind: DriverOptionsSpec['kind']): DriverOptionsSpec {
   return {
+    driver: 'pg',
     kind,
     credentialKeys: ['user', 'password'],
     url: { key: 'connectionString', parse: (value) => parse(value) as Record<string, unknown> },

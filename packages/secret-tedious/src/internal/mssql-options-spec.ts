@@ -6,6 +6,7 @@ import type { DriverOptionsSpec } from '@org/secret-client/driver'
  * it), a named instance (`server: 'host\\instance'`, `options.instanceName`) gives the port.
  */
 export const mssqlOptionsSpec: DriverOptionsSpec = {
+  driver: 'mssql',
   kind: 'pool',
   credentialKeys: ['user', 'password', 'domain', 'authentication'],
   givenLocation: (config) => {

@@ -7,6 +7,7 @@ import type { DriverOptionsSpec } from '@org/secret-client/driver'
  * database.
  */
 export const tediousOptionsSpec: DriverOptionsSpec = {
+  driver: 'tedious',
   kind: 'connection',
   credentialKeys: ['authentication'],
   givenLocation: (config) => {
