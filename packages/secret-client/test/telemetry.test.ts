@@ -1,4 +1,4 @@
-import { metrics, trace } from '@opentelemetry/api'
+import { metrics, SpanStatusCode, trace } from '@opentelemetry/api'
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -37,7 +37,9 @@ beforeAll(() => {
   metrics.setGlobalMeterProvider(meterProvider)
   trace.setGlobalTracerProvider(tracerProvider)
 })
-afterEach(() => {
+afterEach(async () => {
+  // Deltas: what a test recorded and did not collect must not reach the next one.
+  await reader.forceFlush()
   spanExporter.reset()
   metricExporter.reset()
 })
@@ -149,6 +151,38 @@ describe('OpenTelemetry', () => {
     const failures = m.get('secret_client.driver.auth_failures')
     expect(sum(failures, { driver: 'mysql2', outcome: 'retried' })).toBe(1)
     expect(sum(failures, { driver: 'mysql2', outcome: 'exhausted' })).toBe(1)
+    const [span] = spanExporter.getFinishedSpans().filter((s) => s.name === 'secret rotation login')
+    expect(span?.attributes).toMatchObject({
+      'db.system.driver': 'mysql2',
+      'secret.name': 'db',
+      'secret_client.logins': 2,
+    })
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR)
+  })
+
+  it('a login that gets through the rotation ends its span OK; a warm login makes none', async () => {
+    const client = new SecretCacheClient({
+      fetcher: new ScriptFetcher((r) => record(r.secretName, 'v1', VALUE)),
+    })
+    const warm = new RotationAttempt({ source: client, driver: 'pg', secretName: 'db' })
+    await warm.first()
+    warm.close()
+    const attempt = new RotationAttempt({
+      source: client,
+      driver: 'pg',
+      secretName: 'db',
+      retry: { maxAttempts: 3, maxTimeMs: 5000, baseDelayMs: 1, maxDelayMs: 1 },
+    })
+    await attempt.first()
+    await attempt.next(
+      Object.assign(new Error('password authentication failed'), { code: '28P01' }),
+    )
+    attempt.close()
+    await client.close()
+    const spans = spanExporter.getFinishedSpans().filter((s) => s.name === 'secret rotation login')
+    expect(spans).toHaveLength(1)
+    expect(spans[0]?.status.code).toBe(SpanStatusCode.OK)
+    expect(spans[0]?.attributes['secret_client.logins']).toBe(2)
   })
 
   it('telemetry: false records nothing; a bad telemetry option is INVALID_CONFIG', async () => {

@@ -141,6 +141,9 @@ export class RotationAttempt {
   /** Failures already reported to `onAuthFailure` (created at the first failure). */
   #recorded: WeakSet<object> | undefined
   #closed = false
+  /** Ends the span of this login through a rotation (started at the first rejection). */
+  #endSpan: ((logins: number, ok: boolean) => void) | undefined
+  #exhausted = false
   /** Created at the first authentication failure only, so a plain connect costs no timer. */
   #scope: { signal: AbortSignal; close(): void } | undefined
 
@@ -220,7 +223,9 @@ export class RotationAttempt {
   async next(error: unknown): Promise<DatabaseCredentials> {
     if (!this.canRetry()) throw this.finish(error)
     this.#record(error)
-    kitTelemetry()?.authFailure(this.#driver, 'retried')
+    const telemetry = kitTelemetry()
+    telemetry?.authFailure(this.#driver, 'retried')
+    this.#endSpan ??= telemetry?.rotationLogin(this.#driver, this.#secretName)
     this.#scope ??= this.#retryScope()
     const credentials = await this.#nextCredentials(this.#scope.signal)
     if (this.#signal?.aborted) throw this.#aborted()
@@ -240,6 +245,7 @@ export class RotationAttempt {
     this.#record(error)
     if (this.#signal?.aborted) return this.#aborted()
     kitTelemetry()?.authFailure(this.#driver, 'exhausted')
+    this.#exhausted = true
     return markAuthRetryExhausted(error, this.#details())
   }
 
@@ -247,6 +253,9 @@ export class RotationAttempt {
   close(): void {
     this.#closed = true
     this.#scope?.close()
+    // Closed after a retried login that was not rejected again: the rotation got through.
+    this.#endSpan?.(this.#attempts, !this.#exhausted && !this.#signal?.aborted)
+    this.#endSpan = undefined
   }
 
   #details(): AuthRetryExhausted {

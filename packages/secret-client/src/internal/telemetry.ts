@@ -148,8 +148,12 @@ export class ClientTelemetry {
  */
 export class KitTelemetry {
   readonly #authFailures
+  readonly #tracer: Tracer
+  readonly #api: OtelApi
 
-  constructor(meterProvider: MeterProvider) {
+  constructor(api: OtelApi, meterProvider: MeterProvider, tracerProvider: TracerProvider) {
+    this.#api = api
+    this.#tracer = tracerProvider.getTracer(SCOPE)
     this.#authFailures = meterProvider
       .getMeter(SCOPE)
       .createCounter('secret_client.driver.auth_failures', {
@@ -160,6 +164,22 @@ export class KitTelemetry {
 
   authFailure(driver: string, outcome: 'retried' | 'exhausted'): void {
     this.#authFailures.add(1, { driver, outcome })
+  }
+
+  /**
+   * Starts the span of a login through a rotation (from the first rejected login); the returned
+   * function ends it with the number of logins tried and whether one succeeded.
+   */
+  rotationLogin(driver: string, secretName: string): (logins: number, ok: boolean) => void {
+    const span = this.#tracer.startSpan('secret rotation login', {
+      kind: this.#api.SpanKind.CLIENT,
+      attributes: { 'db.system.driver': driver, 'secret.name': secretName },
+    })
+    return (logins, ok) => {
+      span.setAttribute('secret_client.logins', logins)
+      span.setStatus({ code: ok ? this.#api.SpanStatusCode.OK : this.#api.SpanStatusCode.ERROR })
+      span.end()
+    }
   }
 }
 
@@ -216,7 +236,8 @@ export function kitTelemetry(): KitTelemetry | undefined {
   const provider = found.metrics.getMeterProvider()
   if (kit === undefined || kitProvider !== provider) {
     kitProvider = provider
-    kit = new KitTelemetry(provider)
+    // The global tracer provider is a proxy: spans reach an SDK registered later.
+    kit = new KitTelemetry(found, provider, found.trace.getTracerProvider())
   }
   return kit ?? undefined
 }
