@@ -1,25 +1,6 @@
-import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
+import { runDriverConformance } from '@org/driver-conformance'
 import { describeWithServer, probeMariaDb } from '@org/test-support'
-import { createConnection, createPool, isAuthFailure } from '../src/promise.js'
-
-const asRows = ([rows]: [unknown, unknown]) => rows as Array<Record<string, unknown>>
-
-const adapter: DriverAdapter = {
-  name: '@org/secret-mysql',
-  engine: 'mariadb',
-  isAuthFailure,
-  async connect({ secretClient, ...options }) {
-    const connection = await createConnection({ ...options, secretClient })
-    return {
-      query: async (sql) => asRows(await connection.query(sql)),
-      end: () => connection.end(),
-    }
-  },
-  createPool({ secretClient, max, ...options }) {
-    const pool = createPool({ ...options, secretClient, connectionLimit: max })
-    return { query: async (sql) => asRows(await pool.query(sql)), end: () => pool.end() }
-  },
-}
+import { adapter } from './adapter.js'
 
 await describeWithServer('MariaDB at 127.0.0.1:3306', probeMariaDb, 'secret-mysql', () =>
   runDriverConformance(adapter),

@@ -1,21 +1,6 @@
-import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
+import { runDriverConformance } from '@org/driver-conformance'
 import { describeWithServer, probeEmbeddedPostgres } from '@org/test-support'
-import { Client, isAuthFailure, Pool } from '../src/index.js'
-
-const adapter: DriverAdapter = {
-  name: '@org/secret-pg',
-  engine: 'postgresql',
-  isAuthFailure,
-  async connect(options) {
-    const client = new Client(options)
-    await client.connect()
-    return { query: async (sql) => (await client.query(sql)).rows, end: () => client.end() }
-  },
-  createPool(options) {
-    const pool = new Pool(options)
-    return { query: async (sql) => (await pool.query(sql)).rows, end: () => pool.end() }
-  },
-}
+import { adapter } from './adapter.js'
 
 await describeWithServer('embedded PostgreSQL', probeEmbeddedPostgres, 'secret-pg', () =>
   runDriverConformance(adapter),

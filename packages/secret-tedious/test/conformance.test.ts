@@ -1,25 +1,4 @@
-import { type DriverAdapter, runDriverConformance } from '@org/driver-conformance'
-import { Connection, isAuthFailure } from '../src/index.js'
-import { closed, connected, connectionPool, query } from './tedious-helpers.js'
-
-/** A tedious `Connection` of this package, connected; rejects with tedious's connect error. */
-async function open(options: Parameters<DriverAdapter['connect']>[0]) {
-  const { host, port, database, ...secret } = options
-  const connection = new Connection({ server: host, ...secret, options: { port, database } })
-  await connected(connection)
-  return connection
-}
-
-const adapter: DriverAdapter = {
-  name: '@org/secret-tedious',
-  engine: 'sqlserver',
-  isAuthFailure,
-  async connect(options) {
-    const connection = await open(options)
-    return { query: (sql) => query(connection, sql), end: () => closed(connection) }
-  },
-  // tedious has no pool: the suite's pool cases run on a minimal one of this package's connections.
-  createPool: ({ max, ...options }) => connectionPool(max, () => open(options)),
-}
+import { runDriverConformance } from '@org/driver-conformance'
+import { adapter } from './adapter.js'
 
 runDriverConformance(adapter)

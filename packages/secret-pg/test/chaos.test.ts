@@ -1,0 +1,7 @@
+import { runChaosSuite } from '@org/driver-conformance'
+import { describeWithServer, probeEmbeddedPostgres } from '@org/test-support'
+import { adapter } from './adapter.js'
+
+await describeWithServer('embedded PostgreSQL', probeEmbeddedPostgres, 'secret-pg chaos', () =>
+  runChaosSuite(adapter),
+)
