@@ -107,6 +107,11 @@ export interface EmulatorFixture {
   /** Open sessions of `account` (and its clone) on the server, as the admin sees them. */
   sessionCount(account: string): Promise<number>
   /**
+   * Ends every session of `account` (and its clone) from the server side, as an administrator or
+   * a failover would; resolves how many were ended.
+   */
+  killSessions(account: string): Promise<number>
+  /**
    * Makes sure the server accepts `connections` more sessions than the usual test load. MariaDB's
    * default limit (151) is below a 200-connection storm: its `max_connections` is raised (never
    * lowered, as parallel test files may rely on it; it resets when the service restarts).
@@ -127,6 +132,7 @@ interface ServerAdmin {
   createAccount(account: string, password: string, database: string): Promise<void>
   setPassword(account: string, password: string): Promise<void>
   sessionCount(account: string): Promise<number>
+  killSessions(account: string): Promise<number>
   ensureConnectionCapacity(connections: number): Promise<void>
   close(): Promise<void>
 }
@@ -158,6 +164,21 @@ function mariaAdmin(helper: MariaDbHelper): ServerAdmin {
         [account, `${account}_clone`],
       )) as Array<{ n: number | string }>
       return Number(rows[0]?.n ?? 0)
+    },
+    async killSessions(account) {
+      const rows = (await helper.query(
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER IN (?, ?)',
+        [account, `${account}_clone`],
+      )) as Array<{ id: number }>
+      let killed = 0
+      for (const { id } of rows) {
+        // A session may end by itself between the listing and the kill (error 1094).
+        await helper.query('KILL CONNECTION ?', [id]).then(
+          () => killed++,
+          () => undefined,
+        )
+      }
+      return killed
     },
     async ensureConnectionCapacity(connections) {
       await helper.query('SET GLOBAL max_connections = GREATEST(@@GLOBAL.max_connections, ?)', [
@@ -194,6 +215,13 @@ function pgAdmin(server: PgServer): ServerAdmin {
         [[account, `${account}_clone`]],
       )
       return Number(rows[0]?.n ?? 0)
+    },
+    async killSessions(account) {
+      const rows = await server.query<{ ended: boolean }>(
+        'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE usename = ANY($1)',
+        [[account, `${account}_clone`]],
+      )
+      return rows.filter((r) => r.ended).length
     },
     async ensureConnectionCapacity(connections) {
       const rows = await server.query<{ max_connections: string }>('SHOW max_connections')
@@ -243,6 +271,8 @@ async function sqlServerAdmin(server: TdsServer): Promise<ServerAdmin> {
       )
       return Number(rows[0]?.n ?? 0)
     },
+    killSessions: async (account) =>
+      server.killSessions(account) + server.killSessions(`${account}_clone`),
     // The test server takes as many sessions as the process can hold.
     ensureConnectionCapacity: async () => {},
     // Every login and database lives in the private server, which close() discards.
@@ -331,6 +361,7 @@ export async function startEmulatorFixture(
     clearFaults: () => running.faults.clear(),
     breakPassword: (account) => admin.setPassword(account, randomPassword()),
     sessionCount: (account) => admin.sessionCount(account),
+    killSessions: (account) => admin.killSessions(account),
     ensureConnectionCapacity: (connections) => admin.ensureConnectionCapacity(connections),
     close() {
       closed ??= (async () => {

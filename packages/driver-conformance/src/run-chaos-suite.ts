@@ -1,4 +1,4 @@
-import type { SecretCacheClient } from '@org/secret-client'
+import { type SecretCacheClient, SecretClientError } from '@org/secret-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConformanceConnectOptions, DriverAdapter } from './driver-adapter.js'
 import { type EmulatorFixture, startEmulatorFixture } from './emulator-fixture.js'
@@ -21,6 +21,8 @@ export interface ChaosResult {
   kmsCalls: number
   /** Expired values the client served because KMS failed transiently. */
   staleServed: number
+  /** Failures that were authentication failures or errors of the secret client. */
+  authFailures: number
   /** Codes of the failures, for the report. */
   errors: string[]
 }
@@ -76,6 +78,7 @@ export function runChaosSuite(adapter: DriverAdapter, options: ChaosSuiteOptions
         failed: 0,
         kmsCalls: 0,
         staleServed: 0,
+        authFailures: 0,
         errors: [],
       }
       const onStale = () => {
@@ -100,6 +103,9 @@ export function runChaosSuite(adapter: DriverAdapter, options: ChaosSuiteOptions
             result.ok++
           } catch (error) {
             result.failed++
+            if (adapter.isAuthFailure(error) || error instanceof SecretClientError) {
+              result.authFailures++
+            }
             const e = error as { code?: unknown; name?: string }
             result.errors.push(String(e?.code ?? e?.name ?? 'unknown'))
           }
@@ -165,6 +171,28 @@ export function runChaosSuite(adapter: DriverAdapter, options: ChaosSuiteOptions
       const result = await workload('region outage (first of two regions down)', options, () => {})
       expect(result.failed, result.errors.join(' ')).toBe(0)
       expect(result.kmsCalls).toBeGreaterThan(0)
+    })
+
+    it('the server kills the sessions every 500 ms: only operations in flight fail, none for credentials', async () => {
+      const { secret, options } = await connectOptions()
+      let kills = 0
+      let killing: Promise<void> | undefined
+      const result = await workload('server kills the sessions every 500 ms', options, () => {
+        killing = (async () => {
+          const until = Date.now() + faultMs - 250
+          while (Date.now() < until) {
+            await sleep(500)
+            kills += await fx.killSessions(secret.account)
+          }
+        })()
+      })
+      await killing
+      // A statement in flight when its session is killed fails, as with the driver alone: it is
+      // never replayed. Nothing fails for the credentials, and new logins keep succeeding.
+      expect(result.ok).toBeGreaterThan(0)
+      expect(kills).toBeGreaterThan(0)
+      expect(result.authFailures).toBe(0)
+      expect(result.failed).toBeLessThanOrEqual(kills)
     })
 
     for (const mode of ['secret-ahead-of-database', 'database-ahead-of-secret'] as const) {
