@@ -255,10 +255,14 @@ describe.skipIf(!available)('Client against a real PostgreSQL', () => {
       seen.push(`end(): ${shape(await settleWithin(client.end(), 1_000))}`)
       return seen
     }
+    // Whether the kernel reports the server's close as a reset first (`read ECONNRESET`, then
+    // pg's "Connection terminated") depends on timing, for raw pg as much as for ours (seen once
+    // under load): that one event is left out of the comparison.
+    const withoutReset = (seen: string[]) => seen.filter((e) => !e.includes('read ECONNRESET'))
     const raw = await rawClientFor()
-    const expected = await terminated(raw.client, raw.role)
+    const expected = withoutReset(await terminated(raw.client, raw.role))
     const { secretName, role, database } = await fx.createRdsSecret()
-    expect(await terminated(clientFor(secretName, database), role)).toEqual(expected)
+    expect(withoutReset(await terminated(clientFor(secretName, database), role))).toEqual(expected)
     expect(expected).toContain(
       'the running query: DatabaseError[57P01]: terminating connection due to administrator command',
     )
