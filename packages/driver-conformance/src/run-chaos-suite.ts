@@ -182,7 +182,13 @@ export function runChaosSuite(adapter: DriverAdapter, options: ChaosSuiteOptions
           const until = Date.now() + faultMs - 250
           while (Date.now() < until) {
             await sleep(500)
-            kills += await fx.killSessions(secret.account)
+            // Sessions of a connect-per-query workload are short: look again until one is found.
+            for (let tries = 0; tries < 25; tries++) {
+              const killed = await fx.killSessions(secret.account)
+              kills += killed
+              if (killed > 0) break
+              await sleep(10)
+            }
           }
         })()
       })
