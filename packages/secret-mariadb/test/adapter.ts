@@ -19,6 +19,8 @@ export const adapter: DriverAdapter = {
       ...options,
       secretClient,
     })
+    // A session the server ends between queries (the chaos suite kills them) is reported here.
+    connection.on('error', () => {})
     return { query: (sql) => connection.query(sql), end: () => connection.end() }
   },
   createPool({ secretClient, max, ...options }) {
