@@ -6,10 +6,11 @@ import { closed, connected, connectionPool, query } from './tedious-helpers.js'
 async function open(options: Parameters<DriverAdapter['connect']>[0]) {
   const { host, port, database, ...secret } = options
   const connection = new Connection({ server: host, ...secret, options: { port, database } })
-  await connected(connection)
-  // A session the server ends between requests (the chaos suite kills them) is reported as
-  // 'error' (ESOCKET), which would end the process without a listener, as with tedious alone.
+  // A session the server ends (the chaos suite kills them) is reported as 'error' (ESOCKET) —
+  // tedious 18 does so even while the login is under way — and without a listener that ends the
+  // process, as with tedious alone. Attached before connect(), as a careful app does.
   connection.on('error', () => {})
+  await connected(connection)
   return connection
 }
 
