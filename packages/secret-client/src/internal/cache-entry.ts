@@ -2,11 +2,10 @@ import { databaseCredentialsFromJson } from '../database-credentials.js'
 import { SecretClientError } from '../errors.js'
 import type { SecretInfo } from '../secret-info.js'
 import type { DatabaseCredentials } from '../types.js'
+import { BASE64 } from './base64.js'
 import type { EntryLifetime } from './entry-lifetime.js'
 import type { SecretJson } from './parse-secret-json.js'
 import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js'
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** The client's time sources as an entry needs them (the resolved config fits). */
 export interface EntryClock {

@@ -1,4 +1,5 @@
 import { SecretClientError } from '../errors.js'
+import { BASE64 } from '../internal/base64.js'
 import type { SecretDataType, SecretRecord } from '../types.js'
 
 type AnyMap = Record<string, unknown>
@@ -42,9 +43,6 @@ function responseBody(response: unknown): AnyMap | undefined {
   if (isMap(body) && pick(body, 'SecretName') !== undefined) return body
   return response
 }
-
-/** Standard base64, as KMS returns binary secret data. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /**
  * Whether the response's `SecretName` is the one requested: the same name, or the name at the
