@@ -39,6 +39,6 @@ export {
 export { type HandleCounts, openHandleCounts, waitForHandles } from './open-handles.js'
 export { type ChaosResult, type ChaosSuiteOptions, runChaosSuite } from './run-chaos-suite.js'
 export { type DriverConformanceOptions, runDriverConformance } from './run-driver-conformance.js'
-export { runSoak, type SoakOptions, type SoakPhaseResult } from './run-soak.js'
+export { runSoak, type SoakOptions, type SoakPhaseResult, soakBench } from './run-soak.js'
 export { openSqlServerAdmin, type SqlServerAdmin } from './sqlserver-admin.js'
 export { startTdsServerProcess, type TdsServerProcess } from './start-tds-server-process.js'

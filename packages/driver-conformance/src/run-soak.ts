@@ -137,3 +137,18 @@ export async function runSoak(
   }
   return results
 }
+
+/**
+ * The `bench:soak` entry of a driver package: runs {@link runSoak} for `process.argv[2]` seconds
+ * (default 60) and prints the table of `docs/reliability.md`.
+ */
+export async function soakBench(adapter: DriverAdapter): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 60)
+  const started = performance.now()
+  const results = await runSoak(adapter, { durationMs: seconds * 1000 })
+  const took = ((performance.now() - started) / 1000).toFixed(0)
+  console.log(
+    `${adapter.name}: soak of ${seconds} s, 50 workers, rotation every 2 s (${took} s with set-up)`,
+  )
+  console.table(results)
+}

@@ -5,13 +5,7 @@
  *
  * Run: `pnpm bench:soak` in this package (node --import tsx bench/soak.ts [seconds]).
  */
-import { runSoak } from '@org/driver-conformance'
+import { soakBench } from '@org/driver-conformance'
 import { adapter } from '../test/adapter.js'
 
-const seconds = Number(process.argv[2] ?? 60)
-const started = performance.now()
-const results = await runSoak(adapter, { durationMs: seconds * 1000 })
-console.log(
-  `${adapter.name}: soak of ${seconds} s, 50 workers, rotation every 2 s (${((performance.now() - started) / 1000).toFixed(0)} s with set-up)`,
-)
-console.table(results)
+await soakBench(adapter)
